@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lm: live migration through the controlling function.
+#
+#   make            kernel modules (W=1, warnings are errors) and user space
+#   make check      install what is missing, build, run every test in VMs
+#   make demo       a live migration inside a VM
+#   make sparse     sparse over the kernel code (any warning fails)
+#   make checkpatch checkpatch.pl --strict over the kernel code
+
+KVER ?= $(shell scripts/kver.sh 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := $(CURDIR)/build
+LINUX_SOURCE ?= $(firstword $(wildcard /usr/src/linux-source-6.12.tar.*))
+KSFT := $(BUILD)/kselftest
+
+CFLAGS ?= -O2 -g
+USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-I$(CURDIR)/include/uapi -I$(KSFT) -pthread
+
+SELFTESTS := $(patsubst tests/selftests/%.c,%,$(wildcard tests/selftests/lm_*.c))
+SELFTEST_BINS := $(addprefix $(BUILD)/tests/,$(SELFTESTS))
+KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
+	'drivers/*.c' 'drivers/*.h' 'include/*.h')
+
+.PHONY: all modules tests deps check demo sparse checkpatch clean
+
+all: modules tests
+
+deps:
+	bash scripts/deps.sh
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+tests: $(SELFTEST_BINS)
+
+$(KSFT)/kselftest_harness.h:
+	@test -n "$(LINUX_SOURCE)" || { echo "linux-source-6.12 is not installed: make deps" >&2; exit 1; }
+	mkdir -p $(KSFT)
+	tar -xf $(LINUX_SOURCE) -C $(KSFT) --strip-components=4 \
+		linux-source-6.12/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.12/tools/testing/selftests/kselftest.h
+	touch $@
+
+$(BUILD)/tests/%: tests/selftests/%.c tests/selftests/*.h include/uapi/linux/lm.h $(KSFT)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
+
+# sparse prints warnings without failing the build: collect them and fail.
+sparse:
+	@mkdir -p $(BUILD)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules 2>&1 | tee $(BUILD)/sparse.log
+	@! grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' $(BUILD)/sparse.log
+
+checkpatch:
+	@test -n "$(LINUX_SOURCE)" || { echo "linux-source-6.12 is not installed: make deps" >&2; exit 1; }
+	@mkdir -p $(BUILD)/checkpatch
+	@test -f $(BUILD)/checkpatch/checkpatch.pl || tar -xf $(LINUX_SOURCE) \
+		-C $(BUILD)/checkpatch --strip-components=2 \
+		linux-source-6.12/scripts/checkpatch.pl \
+		linux-source-6.12/scripts/spelling.txt \
+		linux-source-6.12/scripts/const_structs.checkpatch
+	$(BUILD)/checkpatch/checkpatch.pl --strict --no-tree --quiet \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $(KERNEL_SOURCES)
+
+check: deps
+	bash tests/run.sh
+
+demo: deps
+	bash tests/demo/run.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Live-migration core: what the core's files share.
+ *
+ * Copyright (c) 2026 The lm authors
+ */
+#ifndef __LM_INTERNAL_H
+#define __LM_INTERNAL_H
+
+#include <linux/lm.h>
+
+/* Payload bytes the core asks of a driver's save() per record. */
+#define LM_SAVE_CHUNK (1U << 20)
+
+/**
+ * struct lm_ucmd - One ioctl call on /dev/lmN, copied in
+ * @lmdev: The device, registered: its registration_lock is held for read
+ * @ubuffer: The user's structure
+ * @user_size: Its size as the user gave it
+ * @cmd: The kernel copy, zero extended to the kernel's size
+ */
+struct lm_ucmd {
+	struct lm_device *lmdev;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+int lm_ucmd_respond(struct lm_ucmd *ucmd, size_t cmd_len);
+
+/* fn.c */
+int lm_ioctl_device_info(struct lm_ucmd *ucmd);
+int lm_ioctl_fn_info(struct lm_ucmd *ucmd);
+int lm_ioctl_fn_provision(struct lm_ucmd *ucmd);
+int lm_ioctl_fn_set_migratable(struct lm_ucmd *ucmd);
+int lm_ioctl_fn_set_state(struct lm_ucmd *ucmd);
+int lm_ioctl_fn_get_state(struct lm_ucmd *ucmd);
+int lm_ioctl_fn_data_size(struct lm_ucmd *ucmd);
+int lm_ioctl_fn_reset(struct lm_ucmd *ucmd);
+
+/* fsm.c */
+bool lm_fsm_valid_target(u32 caps, u32 state);
+int lm_fsm_next_state(u32 caps, enum lm_mig_state cur,
+		      enum lm_mig_state target, enum lm_mig_state *next);
+bool lm_fsm_is_saving(enum lm_mig_state state);
+bool lm_fsm_is_precopy(enum lm_mig_state state);
+
+/* stream.c */
+struct file *lm_stream_file(struct lm_fn *fn, bool save);
+void lm_stream_attach(struct lm_fn *fn, struct file *filp);
+void lm_stream_end(struct lm_fn *fn);
+bool lm_stream_restore_complete(struct lm_fn *fn);
+u64 lm_stream_size(u64 payload_bytes);
+
+/* sysfs.c */
+extern const struct attribute_group *lm_device_groups[];
+
+#endif /* __LM_INTERNAL_H */

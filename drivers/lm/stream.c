@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live-migration core: the data files of save and restore sessions, and the
+ * stream envelope around the driver's payload.
+ *
+ * A save session produces one unit at a time into a buffer: the stream
+ * header, then one record per save() call, then the end record. A restore
+ * session collects each unit in full, checks it, and only then hands a
+ * record's payload to the driver.
+ *
+ * Copyright (c) 2026 The lm authors
+ */
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xxhash.h>
+
+#include "lm_internal.h"
+
+enum lm_restore_phase {
+	LM_RESTORE_HEADER,
+	LM_RESTORE_RECORD_HEADER,
+	LM_RESTORE_PAYLOAD,
+	LM_RESTORE_DONE,
+};
+
+/**
+ * struct lm_stream - One data session of a function
+ * @kref: Held by the data file and by the function while the session is
+ *	its current one (&lm_fn.stream)
+ * @fn: The function; its device outlives the stream (we hold a reference)
+ * @save: A save session, else a restore session
+ * @error: Sticky error: once set every read or write returns it
+ * @seq: Sequence number of the next record
+ * @records: DATA records produced or accepted
+ * @bytes: Their payload bytes
+ * @buf: Save: the unit being read out. Restore: a record's payload
+ * @buf_size: Allocated size of @buf
+ * @pos: Save: next byte of @buf to read. Restore: payload bytes collected
+ * @len: Save: bytes of @buf that are valid. Restore: the record's length
+ * @header_sent: Save: the stream header has been produced
+ * @end_sent: Save: the end record has been produced; after it, EOF
+ * @phase: Restore: what the next bytes are
+ * @unit: Restore: the header or record header being collected
+ * @unit_fill: Restore: bytes of @unit collected
+ * @rec: Restore: the record header of the payload being collected
+ *
+ * Everything but @kref and @fn is protected by the function's lock, which
+ * every file operation takes after checking that the device is registered.
+ */
+struct lm_stream {
+	struct kref kref;
+	struct lm_fn *fn;
+	bool save;
+	int error;
+	u32 seq;
+	u64 records;
+	u64 bytes;
+	void *buf;
+	size_t buf_size;
+	size_t pos;
+	size_t len;
+
+	bool header_sent;
+	bool end_sent;
+
+	enum lm_restore_phase phase;
+	union {
+		struct lm_stream_header header;
+		struct lm_record_header record;
+	} unit;
+	size_t unit_fill;
+	struct lm_record_header rec;
+};
+
+static void lm_stream_free(struct kref *kref)
+{
+	struct lm_stream *stream = container_of(kref, struct lm_stream, kref);
+
+	kvfree(stream->buf);
+	put_device(&stream->fn->lmdev->dev);
+	kfree(stream);
+}
+
+static void lm_stream_put(struct lm_stream *stream)
+{
+	kref_put(&stream->kref, lm_stream_free);
+}
+
+/**
+ * lm_stream_size - Stream bytes that carry a payload of a given size
+ * @payload_bytes: Driver payload
+ *
+ * Return: the header, the records the core cuts the payload into and the
+ * end record.
+ */
+u64 lm_stream_size(u64 payload_bytes)
+{
+	return sizeof(struct lm_stream_header) + payload_bytes +
+	       DIV_ROUND_UP_ULL(payload_bytes, LM_SAVE_CHUNK) *
+		       sizeof(struct lm_record_header) +
+	       sizeof(struct lm_record_header) + sizeof(struct lm_stream_end);
+}
+
+static u64 lm_records_size(u64 payload_bytes)
+{
+	return payload_bytes + DIV_ROUND_UP_ULL(payload_bytes, LM_SAVE_CHUNK) *
+				       sizeof(struct lm_record_header);
+}
+
+static void lm_record_seal(struct lm_record_header *rec, u16 type, u32 seq,
+			   const void *payload, size_t len)
+{
+	*rec = (struct lm_record_header){
+		.type = cpu_to_le16(type),
+		.seq = cpu_to_le32(seq),
+		.length = cpu_to_le64(len),
+		.payload_checksum = cpu_to_le64(xxh64(payload, len, 0)),
+	};
+	rec->checksum = cpu_to_le64(
+		xxh64(rec, offsetof(struct lm_record_header, checksum), 0));
+}
+
+/* Check that the device is registered and @stream is the current session. */
+static int lm_stream_check(struct lm_stream *stream)
+{
+	struct lm_fn *fn = stream->fn;
+
+	lockdep_assert_held(&fn->lmdev->registration_lock);
+	lockdep_assert_held(&fn->lock);
+
+	if (!fn->lmdev->ops)
+		return -ENODEV;
+	if (fn->stream != stream)
+		return -EINVAL;
+	return stream->error;
+}
+
+/* The next unit of a save stream into the buffer; 0 when there is none. */
+static int lm_stream_produce(struct lm_stream *stream)
+{
+	struct lm_fn *fn = stream->fn;
+	struct lm_device *lmdev = fn->lmdev;
+	struct lm_record_header *rec = stream->buf;
+	struct lm_stream_end *end = stream->buf + sizeof(*rec);
+	ssize_t n;
+
+	stream->pos = 0;
+	stream->len = 0;
+
+	if (!stream->header_sent) {
+		struct lm_stream_header *hdr = stream->buf;
+
+		*hdr = (struct lm_stream_header){
+			.magic = cpu_to_le32(LM_STREAM_MAGIC),
+			.version = cpu_to_le16(LM_STREAM_VERSION),
+			.header_size = cpu_to_le16(sizeof(*hdr)),
+			.fn = cpu_to_le32(fn->index),
+		};
+		strscpy_pad(hdr->driver, lmdev->driver_name);
+		memcpy(hdr->compat, lmdev->compat, sizeof(hdr->compat));
+		hdr->checksum = cpu_to_le64(xxh64(
+			hdr, offsetof(struct lm_stream_header, checksum), 0));
+		stream->header_sent = true;
+		stream->len = sizeof(*hdr);
+		return 1;
+	}
+	if (stream->end_sent)
+		return 0;
+
+	n = lmdev->ops->save(fn, stream->buf + sizeof(*rec), LM_SAVE_CHUNK);
+	if (n < 0)
+		return n;
+	if (WARN_ON(n > LM_SAVE_CHUNK))
+		return -EIO;
+	if (n) {
+		lm_record_seal(rec, LM_RECORD_DATA, stream->seq++, rec + 1, n);
+		stream->records++;
+		stream->bytes += n;
+		stream->len = sizeof(*rec) + n;
+		return 1;
+	}
+
+	/* Nothing more for now while running; in STOP_COPY, nothing more. */
+	if (lm_fsm_is_precopy(fn->state))
+		return 0;
+
+	end->records = cpu_to_le64(stream->records);
+	end->bytes = cpu_to_le64(stream->bytes);
+	lm_record_seal(rec, LM_RECORD_END, stream->seq++, end, sizeof(*end));
+	stream->end_sent = true;
+	stream->len = sizeof(*rec) + sizeof(*end);
+	return 1;
+}
+
+static ssize_t lm_stream_read(struct file *filp, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct lm_stream *stream = filp->private_data;
+	struct lm_fn *fn = stream->fn;
+	ssize_t done = 0;
+	size_t n;
+	int ret;
+
+	if (!stream->save)
+		return -EINVAL;
+
+	guard(rwsem_read)(&fn->lmdev->registration_lock);
+	guard(mutex)(&fn->lock);
+	ret = lm_stream_check(stream);
+	if (ret)
+		return ret;
+
+	while ((size_t)done < count) {
+		if (stream->pos == stream->len) {
+			if (done && fatal_signal_pending(current))
+				break;
+			ret = lm_stream_produce(stream);
+			if (ret < 0) {
+				/* What was read stays read; the error is next. */
+				stream->error = ret;
+				return done ?: ret;
+			}
+			if (!ret)
+				break;
+		}
+		n = min_t(size_t, count - done, stream->len - stream->pos);
+		if (copy_to_user(ubuf + done, stream->buf + stream->pos, n))
+			return done ?: -EFAULT;
+		stream->pos += n;
+		done += n;
+	}
+
+	if (!done && !stream->end_sent && lm_fsm_is_precopy(fn->state))
+		return -ENOMSG;
+	return done;
+}
+
+static int lm_stream_check_header(struct lm_stream *stream)
+{
+	const struct lm_stream_header *hdr = &stream->unit.header;
+	struct lm_device *lmdev = stream->fn->lmdev;
+	char driver[LM_NAME_MAX] = {};
+
+	if (le32_to_cpu(hdr->magic) != LM_STREAM_MAGIC)
+		return -EPROTO;
+	if (le16_to_cpu(hdr->version) != LM_STREAM_VERSION)
+		return -EPROTONOSUPPORT;
+	if (le16_to_cpu(hdr->header_size) != sizeof(*hdr))
+		return -EPROTO;
+	if (le64_to_cpu(hdr->checksum) !=
+	    xxh64(hdr, offsetof(struct lm_stream_header, checksum), 0))
+		return -EBADMSG;
+	if (hdr->flags || hdr->reserved[0] || hdr->reserved[1])
+		return -EPROTO;
+
+	strscpy_pad(driver, lmdev->driver_name);
+	if (memcmp(hdr->driver, driver, sizeof(driver)) ||
+	    memcmp(hdr->compat, lmdev->compat, sizeof(hdr->compat)))
+		return -EXDEV;
+	return 0;
+}
+
+static int lm_stream_check_record_header(struct lm_stream *stream)
+{
+	const struct lm_record_header *rec = &stream->unit.record;
+	u64 len = le64_to_cpu(rec->length);
+	void *buf;
+
+	if (le64_to_cpu(rec->checksum) !=
+	    xxh64(rec, offsetof(struct lm_record_header, checksum), 0))
+		return -EBADMSG;
+	if (rec->flags || le32_to_cpu(rec->seq) != stream->seq)
+		return -EPROTO;
+
+	switch (le16_to_cpu(rec->type)) {
+	case LM_RECORD_DATA:
+		if (!len)
+			return -EPROTO;
+		if (len > LM_RECORD_MAX_PAYLOAD)
+			return -EMSGSIZE;
+		break;
+	case LM_RECORD_END:
+		if (len != sizeof(struct lm_stream_end))
+			return -EPROTO;
+		break;
+	default:
+		return -EPROTO;
+	}
+
+	if (len > stream->buf_size) {
+		buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			return -ENOMEM;
+		kvfree(stream->buf);
+		stream->buf = buf;
+		stream->buf_size = len;
+	}
+	stream->rec = *rec;
+	stream->len = len;
+	stream->pos = 0;
+	return 0;
+}
+
+static int lm_stream_accept_record(struct lm_stream *stream)
+{
+	const struct lm_record_header *rec = &stream->rec;
+	const struct lm_stream_end *end = stream->buf;
+	struct lm_fn *fn = stream->fn;
+	int ret;
+
+	if (le64_to_cpu(rec->payload_checksum) !=
+	    xxh64(stream->buf, stream->len, 0))
+		return -EBADMSG;
+	stream->seq++;
+
+	if (le16_to_cpu(rec->type) == LM_RECORD_END) {
+		if (le64_to_cpu(end->records) != stream->records ||
+		    le64_to_cpu(end->bytes) != stream->bytes)
+			return -EPROTO;
+		stream->phase = LM_RESTORE_DONE;
+		return 0;
+	}
+
+	ret = fn->lmdev->ops->restore(fn, stream->buf, stream->len);
+	if (ret)
+		return ret;
+	stream->records++;
+	stream->bytes += stream->len;
+	stream->phase = LM_RESTORE_RECORD_HEADER;
+	return 0;
+}
+
+/* Take what the current phase needs from @ubuf; bytes taken or -errno. */
+static ssize_t lm_stream_consume(struct lm_stream *stream,
+				 const char __user *ubuf, size_t count)
+{
+	enum lm_restore_phase next;
+	size_t unit_size, n;
+	int ret;
+
+	switch (stream->phase) {
+	case LM_RESTORE_HEADER:
+	case LM_RESTORE_RECORD_HEADER:
+		unit_size = stream->phase == LM_RESTORE_HEADER ?
+				    sizeof(struct lm_stream_header) :
+				    sizeof(struct lm_record_header);
+		n = min(count, unit_size - stream->unit_fill);
+		if (copy_from_user((u8 *)&stream->unit + stream->unit_fill,
+				   ubuf, n))
+			return -EFAULT;
+		stream->unit_fill += n;
+		if (stream->unit_fill < unit_size)
+			return n;
+		stream->unit_fill = 0;
+		if (stream->phase == LM_RESTORE_HEADER) {
+			ret = lm_stream_check_header(stream);
+			next = LM_RESTORE_RECORD_HEADER;
+		} else {
+			ret = lm_stream_check_record_header(stream);
+			next = LM_RESTORE_PAYLOAD;
+		}
+		if (ret)
+			return ret;
+		stream->phase = next;
+		return n;
+
+	case LM_RESTORE_PAYLOAD:
+		n = min(count, stream->len - stream->pos);
+		if (copy_from_user(stream->buf + stream->pos, ubuf, n))
+			return -EFAULT;
+		stream->pos += n;
+		if (stream->pos == stream->len) {
+			ret = lm_stream_accept_record(stream);
+			if (ret)
+				return ret;
+		}
+		return n;
+
+	case LM_RESTORE_DONE:
+	default:
+		return -EPROTO;
+	}
+}
+
+static ssize_t lm_stream_write(struct file *filp, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct lm_stream *stream = filp->private_data;
+	struct lm_fn *fn = stream->fn;
+	ssize_t done = 0, n;
+	int ret;
+
+	if (stream->save)
+		return -EINVAL;
+
+	guard(rwsem_read)(&fn->lmdev->registration_lock);
+	guard(mutex)(&fn->lock);
+	ret = lm_stream_check(stream);
+	if (ret)
+		return ret;
+
+	while ((size_t)done < count) {
+		if (done && fatal_signal_pending(current))
+			break;
+		n = lm_stream_consume(stream, ubuf + done, count - done);
+		if (n < 0) {
+			/* A bad stream stays bad: nothing after it is taken. */
+			if (n != -EFAULT)
+				stream->error = n;
+			return n;
+		}
+		done += n;
+	}
+	return done;
+}
+
+static long lm_stream_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct lm_stream *stream = filp->private_data;
+	struct lm_fn *fn = stream->fn;
+	void __user *uarg = (void __user *)arg;
+	struct lm_precopy_info info;
+	u64 initial, dirty, pending;
+	u32 user_size;
+	int ret;
+
+	if (cmd != LM_PRECOPY_INFO)
+		return -ENOTTY;
+
+	ret = get_user(user_size, (u32 __user *)uarg);
+	if (ret)
+		return ret;
+	if (user_size < offsetofend(struct lm_precopy_info, dirty_bytes))
+		return -EINVAL;
+	ret = copy_struct_from_user(&info, sizeof(info), uarg, user_size);
+	if (ret)
+		return ret;
+	if (info.flags)
+		return -EOPNOTSUPP;
+
+	scoped_guard(rwsem_read, &fn->lmdev->registration_lock) {
+		guard(mutex)(&fn->lock);
+		ret = lm_stream_check(stream);
+		if (ret)
+			return ret;
+		if (!stream->save || !lm_fsm_is_precopy(fn->state))
+			return -EINVAL;
+		ret = fn->lmdev->ops->precopy_info(fn, &initial, &dirty);
+		if (ret)
+			return ret;
+		pending = stream->len - stream->pos;
+		if (!stream->header_sent)
+			pending += sizeof(struct lm_stream_header);
+	}
+
+	info.initial_bytes = lm_records_size(initial);
+	info.dirty_bytes = lm_records_size(dirty);
+	/* Bytes already produced belong to whatever is still being sent. */
+	if (initial)
+		info.initial_bytes += pending;
+	else
+		info.dirty_bytes += pending;
+	if (copy_to_user(uarg, &info, min_t(size_t, user_size, sizeof(info))))
+		return -EFAULT;
+	return 0;
+}
+
+static __poll_t lm_stream_poll(struct file *filp, poll_table *wait)
+{
+	struct lm_stream *stream = filp->private_data;
+	struct lm_fn *fn = stream->fn;
+	u64 initial, dirty;
+
+	poll_wait(filp, &fn->data_wait, wait);
+
+	guard(rwsem_read)(&fn->lmdev->registration_lock);
+	guard(mutex)(&fn->lock);
+	if (lm_stream_check(stream))
+		return EPOLLERR;
+	if (!stream->save)
+		return EPOLLOUT | EPOLLWRNORM;
+	if (stream->pos < stream->len || !stream->header_sent ||
+	    !lm_fsm_is_precopy(fn->state))
+		return EPOLLIN | EPOLLRDNORM;
+	if (fn->lmdev->ops->precopy_info(fn, &initial, &dirty))
+		return EPOLLERR;
+	return initial || dirty ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static int lm_stream_release(struct inode *inode, struct file *filp)
+{
+	lm_stream_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations lm_stream_fops = {
+	.owner = THIS_MODULE,
+	.read = lm_stream_read,
+	.write = lm_stream_write,
+	.unlocked_ioctl = lm_stream_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.poll = lm_stream_poll,
+	.release = lm_stream_release,
+};
+
+/**
+ * lm_stream_file - A data file for a new session of @fn
+ * @fn: The function, locked
+ * @save: A save session, else a restore session
+ *
+ * The file is not yet @fn's session: lm_stream_attach() makes it so once
+ * the arc that opens the session succeeded. Until then the caller may fput()
+ * it while holding @fn's lock.
+ *
+ * Return: the file or an ERR_PTR.
+ */
+struct file *lm_stream_file(struct lm_fn *fn, bool save)
+{
+	struct lm_stream *stream;
+	struct file *filp;
+
+	lockdep_assert_held(&fn->lock);
+
+	stream = kzalloc(sizeof(*stream), GFP_KERNEL_ACCOUNT);
+	if (!stream)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&stream->kref);
+	stream->fn = fn;
+	stream->save = save;
+	if (save) {
+		stream->buf_size = sizeof(struct lm_record_header) +
+				   LM_SAVE_CHUNK;
+		stream->buf = kvmalloc(stream->buf_size, GFP_KERNEL_ACCOUNT);
+		if (!stream->buf) {
+			kfree(stream);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
+	get_device(&fn->lmdev->dev);
+
+	filp = anon_inode_getfile("[lm-data]", &lm_stream_fops, stream,
+				  save ? O_RDONLY : O_WRONLY);
+	if (IS_ERR(filp)) {
+		lm_stream_put(stream);
+		return filp;
+	}
+	stream_open(filp->f_inode, filp);
+	return filp;
+}
+
+/**
+ * lm_stream_attach - Make a data file the current session of its function
+ * @fn: The function, locked, with no session
+ * @filp: From lm_stream_file() for @fn
+ */
+void lm_stream_attach(struct lm_fn *fn, struct file *filp)
+{
+	struct lm_stream *stream = filp->private_data;
+
+	lockdep_assert_held(&fn->lock);
+	WARN_ON(fn->stream || stream->fn != fn);
+
+	kref_get(&stream->kref);
+	fn->stream = stream;
+}
+
+/**
+ * lm_stream_end - End the current data session of a function, if any
+ * @fn: The function, locked
+ *
+ * Its file stays open, but every later operation on it fails.
+ */
+void lm_stream_end(struct lm_fn *fn)
+{
+	struct lm_stream *stream = fn->stream;
+
+	lockdep_assert_held(&fn->lock);
+
+	if (!stream)
+		return;
+	fn->stream = NULL;
+	/*
+	 * Every caller holds a device reference of its own (an open /dev/lmN
+	 * or the driver's), so this put never frees the lock we hold.
+	 */
+	lm_stream_put(stream);
+	wake_up_interruptible_all(&fn->data_wait);
+}
+
+/**
+ * lm_stream_restore_complete - Did the restore session get a whole stream?
+ * @fn: The function, locked, in RESUMING
+ */
+bool lm_stream_restore_complete(struct lm_fn *fn)
+{
+	struct lm_stream *stream = fn->stream;
+
+	lockdep_assert_held(&fn->lock);
+	return stream && !stream->save && !stream->error &&
+	       stream->phase == LM_RESTORE_DONE;
+}
