@@ -8,9 +8,10 @@
 #define __LM_INTERNAL_H
 
 #include <linux/lm.h>
+#include <linux/sizes.h>
 
 /* Payload bytes the core asks of a driver's save() per record. */
-#define LM_SAVE_CHUNK (1U << 20)
+#define LM_SAVE_CHUNK SZ_1M
 
 /**
  * struct lm_ucmd - One ioctl call on /dev/lmN, copied in

@@ -77,6 +77,9 @@ struct lm_stream {
 	struct lm_record_header rec;
 };
 
+/* The checksum of a header: XXH64 of its bytes before its checksum field. */
+#define lm_xxh64_before(ptr, type, field) xxh64(ptr, offsetof(type, field), 0)
+
 static void lm_stream_free(struct kref *kref)
 {
 	struct lm_stream *stream = container_of(kref, struct lm_stream, kref);
@@ -121,8 +124,26 @@ static void lm_record_seal(struct lm_record_header *rec, u16 type, u32 seq,
 		.length = cpu_to_le64(len),
 		.payload_checksum = cpu_to_le64(xxh64(payload, len, 0)),
 	};
-	rec->checksum = cpu_to_le64(
-		xxh64(rec, offsetof(struct lm_record_header, checksum), 0));
+	rec->checksum = cpu_to_le64(lm_xxh64_before(rec, struct lm_record_header,
+						    checksum));
+}
+
+static void lm_stream_seal_header(struct lm_stream_header *hdr,
+				  const struct lm_fn *fn)
+{
+	const struct lm_device *lmdev = fn->lmdev;
+	u64 sum;
+
+	*hdr = (struct lm_stream_header){
+		.magic = cpu_to_le32(LM_STREAM_MAGIC),
+		.version = cpu_to_le16(LM_STREAM_VERSION),
+		.header_size = cpu_to_le16(sizeof(*hdr)),
+		.fn = cpu_to_le32(fn->index),
+	};
+	strscpy_pad(hdr->driver, lmdev->driver_name);
+	memcpy(hdr->compat, lmdev->compat, sizeof(hdr->compat));
+	sum = lm_xxh64_before(hdr, struct lm_stream_header, checksum);
+	hdr->checksum = cpu_to_le64(sum);
 }
 
 /* Check that the device is registered and @stream is the current session. */
@@ -153,20 +174,9 @@ static int lm_stream_produce(struct lm_stream *stream)
 	stream->len = 0;
 
 	if (!stream->header_sent) {
-		struct lm_stream_header *hdr = stream->buf;
-
-		*hdr = (struct lm_stream_header){
-			.magic = cpu_to_le32(LM_STREAM_MAGIC),
-			.version = cpu_to_le16(LM_STREAM_VERSION),
-			.header_size = cpu_to_le16(sizeof(*hdr)),
-			.fn = cpu_to_le32(fn->index),
-		};
-		strscpy_pad(hdr->driver, lmdev->driver_name);
-		memcpy(hdr->compat, lmdev->compat, sizeof(hdr->compat));
-		hdr->checksum = cpu_to_le64(xxh64(
-			hdr, offsetof(struct lm_stream_header, checksum), 0));
+		lm_stream_seal_header(stream->buf, fn);
 		stream->header_sent = true;
-		stream->len = sizeof(*hdr);
+		stream->len = sizeof(struct lm_stream_header);
 		return 1;
 	}
 	if (stream->end_sent)
@@ -253,7 +263,7 @@ static int lm_stream_check_header(struct lm_stream *stream)
 	if (le16_to_cpu(hdr->header_size) != sizeof(*hdr))
 		return -EPROTO;
 	if (le64_to_cpu(hdr->checksum) !=
-	    xxh64(hdr, offsetof(struct lm_stream_header, checksum), 0))
+	    lm_xxh64_before(hdr, struct lm_stream_header, checksum))
 		return -EBADMSG;
 	if (hdr->flags || hdr->reserved[0] || hdr->reserved[1])
 		return -EPROTO;
@@ -272,7 +282,7 @@ static int lm_stream_check_record_header(struct lm_stream *stream)
 	void *buf;
 
 	if (le64_to_cpu(rec->checksum) !=
-	    xxh64(rec, offsetof(struct lm_record_header, checksum), 0))
+	    lm_xxh64_before(rec, struct lm_record_header, checksum))
 		return -EBADMSG;
 	if (rec->flags || le32_to_cpu(rec->seq) != stream->seq)
 		return -EPROTO;

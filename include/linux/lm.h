@@ -206,9 +206,11 @@ struct lm_device *_lm_alloc_device(struct device *parent,
 
 static inline void lm_put(struct lm_device *lmdev)
 {
-	put_device(&lmdev->dev);
+	if (lmdev)
+		put_device(&lmdev->dev);
 }
-DEFINE_FREE(lm, struct lm_device *, if (_T) lm_put(_T));
+
+DEFINE_FREE(lm, struct lm_device *, lm_put(_T));
 
 int lm_register_device(struct lm_device *lmdev);
 void lm_unregister_device(struct lm_device *lmdev);

@@ -13,6 +13,8 @@
 # Results are numbered in order. Diagnostics are "# " lines, which the host
 # does not count.
 
+# shellcheck disable=SC3043 # busybox sh has "local"
+
 _tap_n=0
 _tap_failed=0
 
@@ -50,7 +52,7 @@ tap_skip() {
 # tap_run NAME CMD [ARGS...]: ok if CMD exits 0, else not ok with CMD's
 # output (stdout and stderr) and exit code as diagnostics.
 tap_run() {
-	local name=$1 out rc
+	local name="$1" out rc
 	shift
 	out=$("$@" 2>&1)
 	rc=$?
@@ -68,7 +70,7 @@ tap_run() {
 # exist, e.g. a device node that a driver probes asynchronously (there is no
 # udev in the guest to settle). Returns 1 on timeout.
 tap_wait_path() {
-	local path=$1 tenths=$((${2:-10} * 10))
+	local path="$1" tenths=$((${2:-10} * 10))
 	while [ ! -e "$path" ]; do
 		[ "$tenths" -gt 0 ] || return 1
 		tenths=$((tenths - 1))

@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are for the sourcing scripts
 #
 # Host-side helpers of the VM test rig, sourced by run.sh (and usable on
 # their own, e.g. to recount a saved console log:
 #	. tests/vm/lib.sh; lm_vm_count build/vm/NAME.log).
+
+# Terminal control sequences (CSI ... letter, and ESC c/7/8), as a sed ERE.
+LM_VM_ESC_RE=$'\033''(\[[0-9;?]*[A-Za-z]|[c78])'
 # Bash only; the caller sets the shell options.
 
 # Repository root, derived from this file's location (tests/vm/lib.sh).
@@ -55,7 +60,12 @@ lm_vm_count() {
 		pending = ""
 	}
 	{
+		# Carriage returns of the serial line, and the terminal control
+		# sequences the firmware sends (reset, clear screen) just before
+		# the guest output starts.
 		gsub(/\r/, "")
+		gsub(/\033\[[0-9;?]*[A-Za-z]/, "")
+		gsub(/\033[c78]/, "")
 		line = pending $0
 		pending = ""
 		if (match(line, /\[ *[0-9]+\.[0-9]+\] /)) {

@@ -145,6 +145,7 @@ struct lm_device_info {
 	char driver[LM_NAME_MAX];
 	char parent[LM_PARENT_MAX];
 };
+
 #define LM_DEVICE_INFO _IO(LM_TYPE, LM_CMD_DEVICE_INFO)
 
 /**
@@ -198,6 +199,7 @@ struct lm_fn_info {
 	__u32 __reserved;
 	__aligned_u64 memory;
 };
+
 #define LM_FN_INFO _IO(LM_TYPE, LM_CMD_FN_INFO)
 
 /**
@@ -231,6 +233,7 @@ struct lm_fn_provision {
 	__u32 online;
 	__aligned_u64 memory;
 };
+
 #define LM_FN_PROVISION _IO(LM_TYPE, LM_CMD_FN_PROVISION)
 
 /**
@@ -252,6 +255,7 @@ struct lm_fn_migratable {
 	__u32 fn;
 	__u32 enable;
 };
+
 #define LM_FN_SET_MIGRATABLE _IO(LM_TYPE, LM_CMD_FN_SET_MIGRATABLE)
 
 /**
@@ -318,6 +322,7 @@ struct lm_fn_mig_state {
 	__s32 data_fd;
 	__u32 __reserved;
 };
+
 #define LM_FN_SET_STATE _IO(LM_TYPE, LM_CMD_FN_SET_STATE)
 #define LM_FN_GET_STATE _IO(LM_TYPE, LM_CMD_FN_GET_STATE)
 
@@ -340,6 +345,7 @@ struct lm_fn_data_size {
 	__u32 __reserved;
 	__aligned_u64 stop_copy_length;
 };
+
 #define LM_FN_DATA_SIZE _IO(LM_TYPE, LM_CMD_FN_DATA_SIZE)
 
 /**
@@ -360,6 +366,7 @@ struct lm_fn_reset {
 	__u32 fn;
 	__u32 __reserved;
 };
+
 #define LM_FN_RESET _IO(LM_TYPE, LM_CMD_FN_RESET)
 
 /**
@@ -382,6 +389,7 @@ struct lm_precopy_info {
 	__aligned_u64 initial_bytes;
 	__aligned_u64 dirty_bytes;
 };
+
 #define LM_PRECOPY_INFO _IO(LM_TYPE, LM_CMD_PRECOPY_INFO)
 
 /**
