@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Everything `make check` promises, in order: the kernel modules build W=1
+# clean, sparse and checkpatch --strict find nothing, then the selftests run
+# inside a VM booted from Debian's 6.12 kernel. Each step is one test in the
+# totals; the VM's tests are counted one by one. Ends with the line
+# "N passed, N failed, N skipped" and a non-zero exit on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+RESULTS=build/results
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+
+# A host-side step as one TAP-counted test: its output goes to a log that is
+# shown only when it fails.
+host_n=0 host_pass=0 host_fail=0
+host_step() {
+	local name=$1 log
+	shift
+	log=build/results/host-$name.log
+	host_n=$((host_n + 1))
+	echo "# host: $name: $*"
+	if "$@" > "$log" 2>&1; then
+		echo "ok $host_n $name"
+		host_pass=$((host_pass + 1))
+		return 0
+	fi
+	echo "not ok $host_n $name"
+	sed 's/^/#   /' "$log" | tail -n 60
+	host_fail=$((host_fail + 1))
+	return 1
+}
+
+KVER=$(scripts/kver.sh) || { echo "no Debian 6.12 kernel with headers: run make deps" >&2; exit 1; }
+export KVER
+
+host_step build-modules-W1 make modules
+host_step build-user make tests demo-bin
+host_step sparse make sparse
+host_step checkpatch-strict make checkpatch
+echo "$host_pass $host_fail 0" > "$RESULTS/host.results"
+
+if [ "$host_fail" -eq 0 ] || [ -f drivers/lm/lm.ko ]; then
+	vm_args=(--name selftests --mem 6144 --timeout 2400
+		 --results "$RESULTS/selftests.results"
+		 --module drivers/lm/lm.ko --module drivers/lm-sim/lm_sim.ko
+		 --file tests/guest/selftests.sh:/lm/selftests.sh)
+	for bin in build/tests/lm_*; do
+		vm_args+=(--bin "$bin")
+	done
+	bash tests/vm/run.sh "${vm_args[@]}" -- sh /lm/selftests.sh
+fi
+
+bash tests/vm/sum.sh "$RESULTS"/*.results
