@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # TAP helpers for shell-written guest tests (busybox sh), installed in the
 # guest as /lm/lib/tap.sh:
