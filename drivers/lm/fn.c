@@ -42,7 +42,8 @@ int lm_ioctl_fn_info(struct lm_ucmd *ucmd)
 	struct lm_fn *fn;
 	int ret;
 
-	if (cmd->flags || cmd->fn_flags || cmd->__reserved)
+	/* Only flags is an input beside fn: a reused structure is fine. */
+	if (cmd->flags)
 		return -EOPNOTSUPP;
 	fn = lm_ucmd_fn(ucmd, cmd->fn);
 	if (!fn)
@@ -65,6 +66,7 @@ int lm_ioctl_fn_info(struct lm_ucmd *ucmd)
 	cmd->queues = attrs.queues;
 	cmd->irqs = attrs.irqs;
 	cmd->memory = attrs.memory;
+	cmd->__reserved = 0;
 	return lm_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -324,8 +326,8 @@ int lm_ioctl_fn_data_size(struct lm_ucmd *ucmd)
 		ret = lmdev->ops->data_size(fn, &payload);
 		if (ret)
 			return ret;
+		cmd->stop_copy_length = lm_stream_size(fn, payload);
 	}
-	cmd->stop_copy_length = lm_stream_size(payload);
 	return lm_ucmd_respond(ucmd, sizeof(*cmd));
 }
 

@@ -51,7 +51,7 @@ struct file *lm_stream_file(struct lm_fn *fn, bool save);
 void lm_stream_attach(struct lm_fn *fn, struct file *filp);
 void lm_stream_end(struct lm_fn *fn);
 bool lm_stream_restore_complete(struct lm_fn *fn);
-u64 lm_stream_size(u64 payload_bytes);
+u64 lm_stream_size(struct lm_fn *fn, u64 payload_bytes);
 
 /* sysfs.c */
 extern const struct attribute_group *lm_device_groups[];

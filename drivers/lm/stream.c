@@ -94,25 +94,33 @@ static void lm_stream_put(struct lm_stream *stream)
 	kref_put(&stream->kref, lm_stream_free);
 }
 
-/**
- * lm_stream_size - Stream bytes that carry a payload of a given size
- * @payload_bytes: Driver payload
- *
- * Return: the header, the records the core cuts the payload into and the
- * end record.
- */
-u64 lm_stream_size(u64 payload_bytes)
-{
-	return sizeof(struct lm_stream_header) + payload_bytes +
-	       DIV_ROUND_UP_ULL(payload_bytes, LM_SAVE_CHUNK) *
-		       sizeof(struct lm_record_header) +
-	       sizeof(struct lm_record_header) + sizeof(struct lm_stream_end);
-}
-
 static u64 lm_records_size(u64 payload_bytes)
 {
 	return payload_bytes + DIV_ROUND_UP_ULL(payload_bytes, LM_SAVE_CHUNK) *
 				       sizeof(struct lm_record_header);
+}
+
+/**
+ * lm_stream_size - Stream bytes still to come for a payload of a given size
+ * @fn: The function, locked
+ * @payload_bytes: Driver payload still to be saved
+ *
+ * Return: what the stream adds around @payload_bytes: the bytes an open save
+ * session has produced but not yet delivered, or else a header; the records
+ * the core cuts the payload into; the end record.
+ */
+u64 lm_stream_size(struct lm_fn *fn, u64 payload_bytes)
+{
+	const struct lm_stream *stream = fn->stream;
+	u64 size = lm_records_size(payload_bytes) +
+		   sizeof(struct lm_record_header) +
+		   sizeof(struct lm_stream_end);
+
+	lockdep_assert_held(&fn->lock);
+
+	if (stream && stream->save && stream->header_sent)
+		return size + stream->len - stream->pos;
+	return size + sizeof(struct lm_stream_header);
 }
 
 static void lm_record_seal(struct lm_record_header *rec, u16 type, u32 seq,
@@ -216,9 +224,7 @@ static ssize_t lm_stream_read(struct file *filp, char __user *ubuf,
 	size_t n;
 	int ret;
 
-	if (!stream->save)
-		return -EINVAL;
-
+	/* Save files are opened read-only: the VFS keeps writers out. */
 	guard(rwsem_read)(&fn->lmdev->registration_lock);
 	guard(mutex)(&fn->lock);
 	ret = lm_stream_check(stream);
@@ -405,9 +411,7 @@ static ssize_t lm_stream_write(struct file *filp, const char __user *ubuf,
 	ssize_t done = 0, n;
 	int ret;
 
-	if (stream->save)
-		return -EINVAL;
-
+	/* Restore files are opened write-only: the VFS keeps readers out. */
 	guard(rwsem_read)(&fn->lmdev->registration_lock);
 	guard(mutex)(&fn->lock);
 	ret = lm_stream_check(stream);

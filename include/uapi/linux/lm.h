@@ -27,9 +27,10 @@
  * structures.
  *
  * Every structure also carries a ``flags`` word; bits the kernel does not
- * know are rejected, as are non-zero reserved fields. Zero is always the
- * default behaviour, so a structure built by older userspace means the same
- * thing to a newer kernel.
+ * know are rejected, as are non-zero reserved input fields. Zero is always
+ * the default behaviour, so a structure built by older userspace means the
+ * same thing to a newer kernel. Output fields are ignored on input, so a
+ * structure may be reused from an earlier call.
  *
  * ioctls use a standard meaning for common errnos:
  *
@@ -51,6 +52,10 @@
  *    handed to VFIO, it is migrating, or it must first be taken offline.
  *  - EPERM: The file was opened without CAP_SYS_ADMIN and the ioctl changes
  *    something.
+ *  - EOPNOTSUPP also answers the migration ioctls (LM_FN_SET_MIGRATABLE,
+ *    LM_FN_SET_STATE, LM_FN_DATA_SIZE, LM_FN_RESET) on a device without
+ *    migration support (&lm_device_info.mig_caps == 0); LM_FN_GET_STATE
+ *    still works there and reports RUNNING.
  *  - ENOMEM: Out of memory.
  *  - EFAULT: The structure or a pointer in it is not accessible.
  *
@@ -176,8 +181,9 @@ enum lm_fn_flags {
  * @vf: Output: 1-based SR-IOV VF number of the function, 0 if it has none
  * @hw_id: Output: the function's identifier in the controlling function's
  *         own namespace (NVMe: the secondary controller identifier)
- * @pci_domain: Output: PCI domain of the function, valid with LM_FN_PCI
- * @pci_bdf: Output: PCI bus << 8 | devfn of the function, valid with LM_FN_PCI
+ * @pci_domain: Output: PCI domain of the function with LM_FN_PCI, else 0
+ * @pci_bdf: Output: PCI bus << 8 | devfn of the function with LM_FN_PCI,
+ *           else 0
  * @queues: Output: provisioned queues (NVMe: VQ resources)
  * @irqs: Output: provisioned interrupt vectors (NVMe: VI resources)
  * @__reserved: Output: 0
@@ -207,7 +213,8 @@ struct lm_fn_info {
  * @size: sizeof(struct lm_fn_provision)
  * @flags: Which of the fields below to apply, &enum lm_prov_flags; at least
  *         one. A flag the device does not have in
- *         &lm_device_info.prov_caps fails with EOPNOTSUPP.
+ *         &lm_device_info.prov_caps fails with EOPNOTSUPP. A field whose
+ *         flag is not set must be 0 (EINVAL).
  * @fn: Input: function index
  * @queues: Input: queues to assign, with LM_PROV_QUEUES
  * @irqs: Input: interrupt vectors to assign, with LM_PROV_IRQS
@@ -222,7 +229,10 @@ struct lm_fn_info {
  * before the resource change, going online after it. A function that is
  * migratable, handed to VFIO or not in RUNNING cannot be provisioned
  * (EBUSY). Values the device cannot satisfy fail with EINVAL (malformed) or
- * ENOSPC (more than the controlling function has left).
+ * ENOSPC (more than the controlling function has left, counting what the
+ * function itself holds now as free), and are refused before anything is
+ * changed. A device error while applying a valid request may leave the
+ * function offline; LM_FN_INFO tells.
  */
 struct lm_fn_provision {
 	__u32 size;
@@ -274,11 +284,13 @@ struct lm_fn_migratable {
  * The states, their values and every arc between them are those of VFIO
  * migration v2 (``enum vfio_device_mig_state``, see include/uapi/linux/vfio.h
  * for the meaning of each arc). A request to move between two states that
- * are not joined by one arc is carried out as the shortest sequence of arcs
- * that VFIO would take, none of them through a saving state (PRE_COPY,
- * PRE_COPY_P2P, STOP_COPY) other than the first or last. STOP_COPY ->
- * PRE_COPY and STOP_COPY -> PRE_COPY_P2P are refused, as is any request
- * naming ERROR or a state outside the device's &lm_device_info.mig_caps.
+ * are not joined by one arc is carried out as the sequence of arcs VFIO
+ * takes (vfio_mig_get_next_state()): the shortest path that leaves the
+ * saving group (PRE_COPY, PRE_COPY_P2P, STOP_COPY) at most at its start and
+ * enters it at most at its end, skipping states outside the device's
+ * &lm_device_info.mig_caps. Refused with EINVAL: a state number out of
+ * range, ERROR, a state outside mig_caps, STOP_COPY -> PRE_COPY,
+ * STOP_COPY -> PRE_COPY_P2P, and any request made in ERROR.
  */
 enum lm_mig_state {
 	LM_MIG_STATE_ERROR = 0,
@@ -305,14 +317,17 @@ enum lm_mig_state {
  *           already open.
  * @__reserved: Must be 0
  *
- * On failure of LM_FN_SET_STATE the structure is not written back. The
- * function is then in its original state, in a state along the way (the
- * arcs before the failing one took effect), or in ERROR; LM_FN_GET_STATE
- * tells which. Leaving RESUMING before a whole stream was written fails
- * with ENODATA and leaves the function in ERROR.
+ * A function that is not migratable can only be asked for RUNNING (EBUSY
+ * otherwise). On failure of LM_FN_SET_STATE the structure is not written
+ * back. The function is then in its original state, in a state along the
+ * way (the arcs before the failing one took effect), or in ERROR;
+ * LM_FN_GET_STATE tells which. Leaving RESUMING before a whole stream was
+ * written fails with ENODATA and leaves the function in ERROR.
  *
- * Leaving the saving group or RESUMING ends the data file's session: later
- * reads and writes on it fail with EINVAL; it still has to be closed.
+ * A save data file is read-only and a restore data file write-only (EBADF
+ * otherwise). Leaving the saving group or RESUMING ends the data file's
+ * session: later reads, writes and ioctls on it fail with EINVAL; it still
+ * has to be closed.
  */
 struct lm_fn_mig_state {
 	__u32 size;
@@ -358,7 +373,8 @@ struct lm_fn_data_size {
  * Reset the function's device state and return it to RUNNING from any
  * migration state, ERROR included, ending any data file session. The
  * counterpart of VFIO_DEVICE_RESET for a migrating function; provisioning
- * and the migratable setting are kept.
+ * and the migratable setting are kept. Allowed whether or not the function
+ * is migratable, as is LM_FN_DATA_SIZE.
  */
 struct lm_fn_reset {
 	__u32 size;
@@ -406,13 +422,17 @@ struct lm_precopy_info {
  *  - one LM_RECORD_END record whose payload is a &struct lm_stream_end.
  *
  * A restore is checked before the driver sees any of it: the header (magic,
- * version, producing driver and compatibility key) before the first record,
- * each record in full (sequence number, size, both checksums) before its
- * payload is passed on, the totals at the end. A data file may be written
- * in pieces of any size, a byte at a time included. The errors:
+ * version, size, then checksum, then flags and reserved fields, then the
+ * producing driver and compatibility key) before the first record, each
+ * record in full (header checksum, then flags, sequence number, type and
+ * length; then the payload checksum) before its payload is passed on, the
+ * totals at the end. DATA records carry at least one byte; flags and
+ * reserved fields are 0. A data file may be written in pieces of any size,
+ * a byte at a time included. The errors:
  *
  *  - EPROTO: not an lm stream (bad magic), a malformed header or record
- *    header, an unknown record type, a record out of sequence, bytes after
+ *    header (wrong size, non-zero flags or reserved fields, an empty DATA
+ *    record), an unknown record type, a record out of sequence, bytes after
  *    the end record, or totals that do not match the records.
  *  - EPROTONOSUPPORT: a stream format version this kernel does not know.
  *  - EXDEV: produced by another driver, or by a function whose
@@ -427,6 +447,19 @@ struct lm_precopy_info {
  * function goes to ERROR) and LM_FN_RESET returns it to RUNNING, ready for
  * another attempt. The function's provisioning and the other functions are
  * untouched.
+ *
+ * A save fails the same way: once read() returned an error (the driver's,
+ * e.g. EIO) every later read returns it, since a stream with a hole cannot
+ * go on. The function stays in its saving state; moving it back to RUNNING
+ * keeps its device state and a new save session starts from scratch, while
+ * LM_FN_RESET also resets the device state.
+ *
+ * Once the session has ended (the function left the saving group or
+ * RESUMING, was reset, or the device is gone) that takes precedence: reads,
+ * writes and ioctls fail with EINVAL (ENODEV for a device gone), and poll()
+ * reports EPOLLERR. Otherwise a save file polls readable when read() would
+ * not fail with ENOMSG (always in STOP_COPY, EOF included) and a restore
+ * file polls writable.
  */
 
 #define LM_STREAM_MAGIC 0x54534d4cU /* "LMST" */
