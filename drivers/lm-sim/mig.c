@@ -54,6 +54,8 @@ struct lm_sim_desc {
 #define LM_SIM_DESC_CHUNK_SIZE \
 	(sizeof(struct lm_sim_chunk) + sizeof(struct lm_sim_desc))
 #define LM_SIM_PAGE_CHUNK_SIZE (sizeof(struct lm_sim_chunk) + PAGE_SIZE)
+/* Every save() can make progress: the core offers at least this much. */
+static_assert(LM_SIM_DESC_CHUNK_SIZE + LM_SIM_PAGE_CHUNK_SIZE <= LM_SAVE_MIN_LEN);
 
 static int lm_sim_fn_query(struct lm_fn *fn, struct lm_fn_attrs *attrs)
 {
@@ -187,22 +189,6 @@ static void lm_sim_arc_log(struct lm_sim_fn *sfn, enum lm_mig_state cur,
 	sfn->nr_arcs++;
 }
 
-/* The states in which the device runs, and the writer with it. */
-static bool lm_sim_is_running(enum lm_mig_state state)
-{
-	return state == LM_MIG_STATE_RUNNING ||
-	       state == LM_MIG_STATE_RUNNING_P2P ||
-	       state == LM_MIG_STATE_PRE_COPY ||
-	       state == LM_MIG_STATE_PRE_COPY_P2P;
-}
-
-static bool lm_sim_is_saving(enum lm_mig_state state)
-{
-	return state == LM_MIG_STATE_PRE_COPY ||
-	       state == LM_MIG_STATE_PRE_COPY_P2P ||
-	       state == LM_MIG_STATE_STOP_COPY;
-}
-
 static int lm_sim_save_begin(struct lm_sim_fn *sfn)
 {
 	int ret = lm_sim_track_begin(sfn);
@@ -261,18 +247,18 @@ static int lm_sim_step(struct lm_fn *fn, enum lm_mig_state cur,
 			return -EINVAL;
 		sfn->session = LM_SIM_SESSION_NONE;
 	}
-	if (!lm_sim_is_saving(cur) && lm_sim_is_saving(next)) {
+	if (!lm_mig_state_is_saving(cur) && lm_mig_state_is_saving(next)) {
 		ret = lm_sim_save_begin(sfn);
 		if (ret)
 			return ret;
 	}
 
-	if (lm_sim_is_running(cur) && !lm_sim_is_running(next))
+	if (lm_mig_state_is_running(cur) && !lm_mig_state_is_running(next))
 		lm_sim_quiesce(sfn);
-	else if (!lm_sim_is_running(cur) && lm_sim_is_running(next))
+	else if (!lm_mig_state_is_running(cur) && lm_mig_state_is_running(next))
 		lm_sim_writer_start(sfn);
 
-	if (lm_sim_is_saving(cur) && !lm_sim_is_saving(next))
+	if (lm_mig_state_is_saving(cur) && !lm_mig_state_is_saving(next))
 		lm_sim_save_end(sfn);
 	if (next == LM_MIG_STATE_RESUMING)
 		lm_sim_restore_begin(sfn);
@@ -326,9 +312,6 @@ static ssize_t lm_sim_save(struct lm_fn *fn, void *buf, size_t len)
 	bool desc = false, fail;
 
 	if (sfn->session != LM_SIM_SESSION_SAVE)
-		return -EINVAL;
-	/* The core offers a record's worth; less than a page is a bug. */
-	if (WARN_ON_ONCE(len < LM_SIM_PAGE_CHUNK_SIZE))
 		return -EINVAL;
 
 	if (!sfn->desc_done) {

@@ -164,14 +164,14 @@ static bool lm_arc_opens_session(enum lm_mig_state cur, enum lm_mig_state next)
 {
 	if (next == LM_MIG_STATE_RESUMING)
 		return true;
-	return lm_fsm_is_saving(next) && !lm_fsm_is_saving(cur);
+	return lm_mig_state_is_saving(next) && !lm_mig_state_is_saving(cur);
 }
 
 static bool lm_arc_ends_session(enum lm_mig_state cur, enum lm_mig_state next)
 {
 	if (cur == LM_MIG_STATE_RESUMING)
 		return true;
-	return lm_fsm_is_saving(cur) && !lm_fsm_is_saving(next);
+	return lm_mig_state_is_saving(cur) && !lm_mig_state_is_saving(next);
 }
 
 /*

@@ -155,24 +155,3 @@ int lm_fsm_next_state(u32 caps, enum lm_mig_state cur,
 		*next = lm_fsm_next[*next][target];
 	return *next == LM_MIG_STATE_ERROR ? -EINVAL : 0;
 }
-
-/**
- * lm_fsm_is_saving - Is @state one of the states that share a save session?
- * @state: A migration state
- */
-bool lm_fsm_is_saving(enum lm_mig_state state)
-{
-	return state == LM_MIG_STATE_PRE_COPY ||
-	       state == LM_MIG_STATE_PRE_COPY_P2P ||
-	       state == LM_MIG_STATE_STOP_COPY;
-}
-
-/**
- * lm_fsm_is_precopy - Is @state one of the PRE_COPY states?
- * @state: A migration state
- */
-bool lm_fsm_is_precopy(enum lm_mig_state state)
-{
-	return state == LM_MIG_STATE_PRE_COPY ||
-	       state == LM_MIG_STATE_PRE_COPY_P2P;
-}

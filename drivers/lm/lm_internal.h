@@ -12,6 +12,7 @@
 
 /* Payload bytes the core asks of a driver's save() per record. */
 #define LM_SAVE_CHUNK SZ_1M
+static_assert(LM_SAVE_CHUNK >= LM_SAVE_MIN_LEN);
 
 /**
  * struct lm_ucmd - One ioctl call on /dev/lmN, copied in
@@ -43,8 +44,6 @@ int lm_ioctl_fn_reset(struct lm_ucmd *ucmd);
 bool lm_fsm_valid_target(u32 caps, u32 state);
 int lm_fsm_next_state(u32 caps, enum lm_mig_state cur,
 		      enum lm_mig_state target, enum lm_mig_state *next);
-bool lm_fsm_is_saving(enum lm_mig_state state);
-bool lm_fsm_is_precopy(enum lm_mig_state state);
 
 /* stream.c */
 struct file *lm_stream_file(struct lm_fn *fn, bool save);

@@ -320,7 +320,8 @@ EXPORT_SYMBOL_NS_GPL(lm_unregister_device, LM);
  * @compat: The new key; longer keys are truncated
  *
  * Streams started after this carry the new key; restores started after it
- * only accept streams with it.
+ * only accept streams with it. Not to be called from an &lm_ops callback,
+ * which runs with the lock this takes held for read.
  */
 void lm_device_set_compat(struct lm_device *lmdev, const char *compat)
 {

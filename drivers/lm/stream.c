@@ -204,7 +204,7 @@ static int lm_stream_produce(struct lm_stream *stream)
 	}
 
 	/* Nothing more for now while running; in STOP_COPY, nothing more. */
-	if (lm_fsm_is_precopy(fn->state))
+	if (lm_mig_state_is_precopy(fn->state))
 		return 0;
 
 	end->records = cpu_to_le64(stream->records);
@@ -251,7 +251,7 @@ static ssize_t lm_stream_read(struct file *filp, char __user *ubuf,
 		done += n;
 	}
 
-	if (!done && !stream->end_sent && lm_fsm_is_precopy(fn->state))
+	if (!done && !stream->end_sent && lm_mig_state_is_precopy(fn->state))
 		return -ENOMSG;
 	return done;
 }
@@ -463,7 +463,7 @@ static long lm_stream_ioctl(struct file *filp, unsigned int cmd,
 		ret = lm_stream_check(stream);
 		if (ret)
 			return ret;
-		if (!stream->save || !lm_fsm_is_precopy(fn->state))
+		if (!stream->save || !lm_mig_state_is_precopy(fn->state))
 			return -EINVAL;
 		ret = fn->lmdev->ops->precopy_info(fn, &initial, &dirty);
 		if (ret)
@@ -500,7 +500,7 @@ static __poll_t lm_stream_poll(struct file *filp, poll_table *wait)
 	if (!stream->save)
 		return EPOLLOUT | EPOLLWRNORM;
 	if (stream->pos < stream->len || !stream->header_sent ||
-	    !lm_fsm_is_precopy(fn->state))
+	    !lm_mig_state_is_precopy(fn->state))
 		return EPOLLIN | EPOLLRDNORM;
 	if (fn->lmdev->ops->precopy_info(fn, &initial, &dirty))
 		return EPOLLERR;

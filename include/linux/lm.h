@@ -12,12 +12,50 @@
 #include <linux/device.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/sizes.h>
 #include <linux/wait.h>
 #include <uapi/linux/lm.h>
 
 struct lm_device;
 struct lm_fn;
 struct lm_stream;
+
+/**
+ * lm_mig_state_is_saving - Is @state one that shares a save session?
+ * @state: A migration state
+ *
+ * PRE_COPY, PRE_COPY_P2P and STOP_COPY: the "saving group" of VFIO v2.
+ */
+static inline bool lm_mig_state_is_saving(enum lm_mig_state state)
+{
+	return state == LM_MIG_STATE_PRE_COPY ||
+	       state == LM_MIG_STATE_PRE_COPY_P2P ||
+	       state == LM_MIG_STATE_STOP_COPY;
+}
+
+/**
+ * lm_mig_state_is_precopy - Is @state one of the PRE_COPY states?
+ * @state: A migration state
+ */
+static inline bool lm_mig_state_is_precopy(enum lm_mig_state state)
+{
+	return state == LM_MIG_STATE_PRE_COPY ||
+	       state == LM_MIG_STATE_PRE_COPY_P2P;
+}
+
+/**
+ * lm_mig_state_is_running - Does the device run, and change state, in @state?
+ * @state: A migration state
+ *
+ * RUNNING, RUNNING_P2P (only peer-to-peer DMA is quiesced) and the two
+ * PRE_COPY states.
+ */
+static inline bool lm_mig_state_is_running(enum lm_mig_state state)
+{
+	return state == LM_MIG_STATE_RUNNING ||
+	       state == LM_MIG_STATE_RUNNING_P2P ||
+	       lm_mig_state_is_precopy(state);
+}
 
 /**
  * struct lm_fn_attrs - What a driver reports about one controlled function
@@ -89,20 +127,25 @@ struct lm_prov_req {
  *	On failure the function stays in @cur, unless the driver called
  *	lm_fn_set_error() because it could not get back there.
  * @save: Required with mig_caps. Copy up to @len bytes of the function's
- *	state into @buf, which the core wraps in one record. Return the number
- *	of bytes, 0 when there is nothing more (in PRE_COPY states: nothing for
- *	now; in STOP_COPY: the state is complete), or -errno.
+ *	state into @buf, which the core wraps in one record; @len is at least
+ *	LM_SAVE_MIN_LEN. Return the number of bytes, 0 when there is nothing
+ *	more (in PRE_COPY states: nothing for now; in STOP_COPY: the state is
+ *	complete), or -errno.
  * @restore: Required with mig_caps. Consume one record of payload produced
  *	by @save on a compatible function, already checked by the core.
  *	Return -EMSGSIZE when it holds more than the function can, -EINVAL
  *	when the content is inconsistent.
  * @precopy_info: Required with LM_MIG_PRE_COPY. Payload bytes of the
  *	initial image not yet saved, and of state changed since it was saved.
+ *	Also called from poll(), so it must be cheap and must not wait for
+ *	the device.
  * @data_size: Required with mig_caps. Estimated payload bytes a move to
  *	STOP_COPY from the current state would produce.
  * @reset: Required with mig_caps. Reset the function's device state and
  *	leave it running, from any migration state; provisioning is kept.
  */
+#define LM_SAVE_MIN_LEN SZ_64K
+
 struct lm_ops {
 	int (*fn_query)(struct lm_fn *fn, struct lm_fn_attrs *attrs);
 	int (*provision)(struct lm_fn *fn, const struct lm_prov_req *req);
@@ -155,7 +198,9 @@ struct lm_fn {
  * @prov_caps: &enum lm_prov_flags, set by the driver before registering
  * @compat: Compatibility key, set by the driver before registering and
  *	changed only with lm_device_set_compat(): streams are accepted only
- *	between functions with equal keys (device model, state format)
+ *	between functions with equal keys (device model, state format). The
+ *	driver may read it from its callbacks, which run with
+ *	@registration_lock held for read.
  * @driver_name: The driver's module name
  * @registration_lock: Protects @ops: held for read by every user-facing
  *	operation, for write by unregister, which sets @ops to NULL
@@ -163,7 +208,9 @@ struct lm_fn {
  * @fns: The controlled functions
  *
  * Drivers embed it at offset 0 of their own device structure and allocate
- * it with lm_alloc_device().
+ * it with lm_alloc_device(). The core frees nothing of the driver's: what
+ * the driver allocated for its functions it frees after
+ * lm_unregister_device(), before the last lm_put().
  */
 struct lm_device {
 	struct device dev;
