@@ -17,6 +17,15 @@ static struct lm_fn *lm_ucmd_fn(struct lm_ucmd *ucmd, u32 index)
 	return lm_fn(ucmd->lmdev, index);
 }
 
+/* The function a migration ioctl names, on a device that can migrate. */
+static int lm_ucmd_mig_fn(struct lm_ucmd *ucmd, u32 index, struct lm_fn **fn)
+{
+	if (!ucmd->lmdev->mig_caps)
+		return -EOPNOTSUPP;
+	*fn = lm_ucmd_fn(ucmd, index);
+	return *fn ? 0 : -ERANGE;
+}
+
 int lm_ioctl_device_info(struct lm_ucmd *ucmd)
 {
 	struct lm_device_info *cmd = ucmd->cmd;
@@ -125,13 +134,13 @@ int lm_ioctl_fn_set_migratable(struct lm_ucmd *ucmd)
 	struct lm_fn *fn;
 	int ret;
 
-	if (cmd->flags || !lmdev->mig_caps)
+	if (cmd->flags)
 		return -EOPNOTSUPP;
 	if (cmd->enable > 1)
 		return -EINVAL;
-	fn = lm_ucmd_fn(ucmd, cmd->fn);
-	if (!fn)
-		return -ERANGE;
+	ret = lm_ucmd_mig_fn(ucmd, cmd->fn, &fn);
+	if (ret)
+		return ret;
 
 	guard(mutex)(&fn->lock);
 	if (fn->vfio)
@@ -246,11 +255,9 @@ int lm_ioctl_fn_set_state(struct lm_ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (!lmdev->mig_caps)
-		return -EOPNOTSUPP;
-	fn = lm_ucmd_fn(ucmd, cmd->fn);
-	if (!fn)
-		return -ERANGE;
+	ret = lm_ucmd_mig_fn(ucmd, cmd->fn, &fn);
+	if (ret)
+		return ret;
 	if (!lm_fsm_valid_target(lmdev->mig_caps, cmd->device_state))
 		return -EINVAL;
 
@@ -314,11 +321,11 @@ int lm_ioctl_fn_data_size(struct lm_ucmd *ucmd)
 	u64 payload;
 	int ret;
 
-	if (cmd->flags || cmd->__reserved || !lmdev->mig_caps)
+	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	fn = lm_ucmd_fn(ucmd, cmd->fn);
-	if (!fn)
-		return -ERANGE;
+	ret = lm_ucmd_mig_fn(ucmd, cmd->fn, &fn);
+	if (ret)
+		return ret;
 
 	scoped_guard(mutex, &fn->lock) {
 		if (fn->vfio)
@@ -338,11 +345,11 @@ int lm_ioctl_fn_reset(struct lm_ucmd *ucmd)
 	struct lm_fn *fn;
 	int ret;
 
-	if (cmd->flags || cmd->__reserved || !lmdev->mig_caps)
+	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	fn = lm_ucmd_fn(ucmd, cmd->fn);
-	if (!fn)
-		return -ERANGE;
+	ret = lm_ucmd_mig_fn(ucmd, cmd->fn, &fn);
+	if (ret)
+		return ret;
 
 	guard(mutex)(&fn->lock);
 	if (fn->vfio)

@@ -69,6 +69,17 @@ out:
 	return ret;
 }
 
+/* The path of a debugfs knob of the device (fn < 0) or of a function. */
+static inline void lm_sim_path(char *path, size_t len, const struct lm_sim *sim,
+			       int fn, const char *knob)
+{
+	if (fn < 0)
+		snprintf(path, len, LM_SIM_DEBUGFS "/sim%d/%s", sim->id, knob);
+	else
+		snprintf(path, len, LM_SIM_DEBUGFS "/sim%d/fn%d/%s", sim->id,
+			 fn, knob);
+}
+
 /* Write a string to a debugfs knob of the device (fn < 0) or a function. */
 static inline int lm_sim_set(const struct lm_sim *sim, int fn, const char *knob,
 			     const char *fmt, ...)
@@ -78,12 +89,7 @@ static inline int lm_sim_set(const struct lm_sim *sim, int fn, const char *knob,
 	ssize_t n;
 	int fd, ret = 0;
 
-	if (fn < 0)
-		snprintf(path, sizeof(path), LM_SIM_DEBUGFS "/sim%d/%s",
-			 sim->id, knob);
-	else
-		snprintf(path, sizeof(path), LM_SIM_DEBUGFS "/sim%d/fn%d/%s",
-			 sim->id, fn, knob);
+	lm_sim_path(path, sizeof(path), sim, fn, knob);
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -104,12 +110,7 @@ static inline ssize_t lm_sim_get(const struct lm_sim *sim, int fn,
 	ssize_t n;
 	int fd;
 
-	if (fn < 0)
-		snprintf(path, sizeof(path), LM_SIM_DEBUGFS "/sim%d/%s",
-			 sim->id, knob);
-	else
-		snprintf(path, sizeof(path), LM_SIM_DEBUGFS "/sim%d/fn%d/%s",
-			 sim->id, fn, knob);
+	lm_sim_path(path, sizeof(path), sim, fn, knob);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
