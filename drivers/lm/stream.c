@@ -15,6 +15,7 @@
 #include <linux/kref.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/uio.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xxhash.h>
@@ -215,23 +216,14 @@ static int lm_stream_produce(struct lm_stream *stream)
 	return 1;
 }
 
-static ssize_t lm_stream_read(struct file *filp, char __user *ubuf,
-			      size_t count, loff_t *ppos)
+/* Fill @to from a save session; bytes, -ENOMSG at a temporary end, -errno. */
+static ssize_t lm_stream_save_to(struct lm_stream *stream, struct iov_iter *to)
 {
-	struct lm_stream *stream = filp->private_data;
-	struct lm_fn *fn = stream->fn;
 	ssize_t done = 0;
-	size_t n;
+	size_t n, copied;
 	int ret;
 
-	/* Save files are opened read-only: the VFS keeps writers out. */
-	guard(rwsem_read)(&fn->lmdev->registration_lock);
-	guard(mutex)(&fn->lock);
-	ret = lm_stream_check(stream);
-	if (ret)
-		return ret;
-
-	while ((size_t)done < count) {
+	while (iov_iter_count(to)) {
 		if (stream->pos == stream->len) {
 			if (done && fatal_signal_pending(current))
 				break;
@@ -244,16 +236,33 @@ static ssize_t lm_stream_read(struct file *filp, char __user *ubuf,
 			if (!ret)
 				break;
 		}
-		n = min_t(size_t, count - done, stream->len - stream->pos);
-		if (copy_to_user(ubuf + done, stream->buf + stream->pos, n))
+		n = min(iov_iter_count(to), stream->len - stream->pos);
+		copied = copy_to_iter(stream->buf + stream->pos, n, to);
+		stream->pos += copied;
+		done += copied;
+		if (copied < n)
 			return done ?: -EFAULT;
-		stream->pos += n;
-		done += n;
 	}
 
-	if (!done && !stream->end_sent && lm_mig_state_is_precopy(fn->state))
+	if (!done && !stream->end_sent &&
+	    lm_mig_state_is_precopy(stream->fn->state))
 		return -ENOMSG;
 	return done;
+}
+
+static ssize_t lm_stream_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct lm_stream *stream = iocb->ki_filp->private_data;
+	struct lm_fn *fn = stream->fn;
+	int ret;
+
+	/* Save files are opened read-only: the VFS keeps writers out. */
+	guard(rwsem_read)(&fn->lmdev->registration_lock);
+	guard(mutex)(&fn->lock);
+	ret = lm_stream_check(stream);
+	if (ret)
+		return ret;
+	return lm_stream_save_to(stream, to);
 }
 
 static int lm_stream_check_header(struct lm_stream *stream)
@@ -351,10 +360,11 @@ static int lm_stream_accept_record(struct lm_stream *stream)
 	return 0;
 }
 
-/* Take what the current phase needs from @ubuf; bytes taken or -errno. */
+/* Take what the current phase needs from @from; bytes taken or -errno. */
 static ssize_t lm_stream_consume(struct lm_stream *stream,
-				 const char __user *ubuf, size_t count)
+				 struct iov_iter *from)
 {
+	size_t count = iov_iter_count(from);
 	enum lm_restore_phase next;
 	size_t unit_size, n;
 	int ret;
@@ -366,8 +376,8 @@ static ssize_t lm_stream_consume(struct lm_stream *stream,
 				    sizeof(struct lm_stream_header) :
 				    sizeof(struct lm_record_header);
 		n = min(count, unit_size - stream->unit_fill);
-		if (copy_from_user((u8 *)&stream->unit + stream->unit_fill,
-				   ubuf, n))
+		if (!copy_from_iter_full((u8 *)&stream->unit + stream->unit_fill,
+					 n, from))
 			return -EFAULT;
 		stream->unit_fill += n;
 		if (stream->unit_fill < unit_size)
@@ -387,7 +397,7 @@ static ssize_t lm_stream_consume(struct lm_stream *stream,
 
 	case LM_RESTORE_PAYLOAD:
 		n = min(count, stream->len - stream->pos);
-		if (copy_from_user(stream->buf + stream->pos, ubuf, n))
+		if (!copy_from_iter_full(stream->buf + stream->pos, n, from))
 			return -EFAULT;
 		stream->pos += n;
 		if (stream->pos == stream->len) {
@@ -403,25 +413,16 @@ static ssize_t lm_stream_consume(struct lm_stream *stream,
 	}
 }
 
-static ssize_t lm_stream_write(struct file *filp, const char __user *ubuf,
-			       size_t count, loff_t *ppos)
+/* Feed @from to a restore session; bytes taken or -errno. */
+static ssize_t lm_stream_restore_from(struct lm_stream *stream,
+				      struct iov_iter *from)
 {
-	struct lm_stream *stream = filp->private_data;
-	struct lm_fn *fn = stream->fn;
 	ssize_t done = 0, n;
-	int ret;
 
-	/* Restore files are opened write-only: the VFS keeps readers out. */
-	guard(rwsem_read)(&fn->lmdev->registration_lock);
-	guard(mutex)(&fn->lock);
-	ret = lm_stream_check(stream);
-	if (ret)
-		return ret;
-
-	while ((size_t)done < count) {
+	while (iov_iter_count(from)) {
 		if (done && fatal_signal_pending(current))
 			break;
-		n = lm_stream_consume(stream, ubuf + done, count - done);
+		n = lm_stream_consume(stream, from);
 		if (n < 0) {
 			/* A bad stream stays bad: nothing after it is taken. */
 			if (n != -EFAULT)
@@ -431,6 +432,21 @@ static ssize_t lm_stream_write(struct file *filp, const char __user *ubuf,
 		done += n;
 	}
 	return done;
+}
+
+static ssize_t lm_stream_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct lm_stream *stream = iocb->ki_filp->private_data;
+	struct lm_fn *fn = stream->fn;
+	int ret;
+
+	/* Restore files are opened write-only: the VFS keeps readers out. */
+	guard(rwsem_read)(&fn->lmdev->registration_lock);
+	guard(mutex)(&fn->lock);
+	ret = lm_stream_check(stream);
+	if (ret)
+		return ret;
+	return lm_stream_restore_from(stream, from);
 }
 
 static long lm_stream_ioctl(struct file *filp, unsigned int cmd,
@@ -515,13 +531,37 @@ static int lm_stream_release(struct inode *inode, struct file *filp)
 
 static const struct file_operations lm_stream_fops = {
 	.owner = THIS_MODULE,
-	.read = lm_stream_read,
-	.write = lm_stream_write,
+	.read_iter = lm_stream_read_iter,
+	.write_iter = lm_stream_write_iter,
 	.unlocked_ioctl = lm_stream_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = lm_stream_poll,
 	.release = lm_stream_release,
 };
+
+/* A new session of @fn, not yet attached; it holds a device reference. */
+static struct lm_stream *lm_stream_alloc(struct lm_fn *fn, bool save)
+{
+	struct lm_stream *stream;
+
+	stream = kzalloc(sizeof(*stream), GFP_KERNEL_ACCOUNT);
+	if (!stream)
+		return NULL;
+	kref_init(&stream->kref);
+	stream->fn = fn;
+	stream->save = save;
+	if (save) {
+		stream->buf_size = sizeof(struct lm_record_header) +
+				   LM_SAVE_CHUNK;
+		stream->buf = kvmalloc(stream->buf_size, GFP_KERNEL_ACCOUNT);
+		if (!stream->buf) {
+			kfree(stream);
+			return NULL;
+		}
+	}
+	get_device(&fn->lmdev->dev);
+	return stream;
+}
 
 /**
  * lm_stream_file - A data file for a new session of @fn
@@ -541,22 +581,9 @@ struct file *lm_stream_file(struct lm_fn *fn, bool save)
 
 	lockdep_assert_held(&fn->lock);
 
-	stream = kzalloc(sizeof(*stream), GFP_KERNEL_ACCOUNT);
+	stream = lm_stream_alloc(fn, save);
 	if (!stream)
 		return ERR_PTR(-ENOMEM);
-	kref_init(&stream->kref);
-	stream->fn = fn;
-	stream->save = save;
-	if (save) {
-		stream->buf_size = sizeof(struct lm_record_header) +
-				   LM_SAVE_CHUNK;
-		stream->buf = kvmalloc(stream->buf_size, GFP_KERNEL_ACCOUNT);
-		if (!stream->buf) {
-			kfree(stream);
-			return ERR_PTR(-ENOMEM);
-		}
-	}
-	get_device(&fn->lmdev->dev);
 
 	filp = anon_inode_getfile("[lm-data]", &lm_stream_fops, stream,
 				  save ? O_RDONLY : O_WRONLY);
