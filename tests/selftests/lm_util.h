@@ -1023,4 +1023,54 @@ static inline bool lm_sim_create(struct __test_metadata *_metadata,
 }
 #endif
 
+/*
+ * A stream around payloads of one's own, sealed the way the core seals
+ * what it saves: @hdr (for instance the header of a stream the destination's
+ * device saved, so that the driver and compatibility key are right), one
+ * DATA record per payload, in sequence, then the end record with the
+ * totals. Returns the stream (free() it), its length in *@len; NULL when
+ * out of memory.
+ */
+static inline uint8_t *lm_stream_wrap(const struct lm_stream_header *hdr,
+				      const void *const payloads[],
+				      const size_t lens[], size_t nr,
+				      size_t *len)
+{
+	struct lm_stream_end end = { .records = htole64(nr) };
+	size_t total = sizeof(*hdr), off, i;
+	struct lm_record_header r;
+	uint64_t bytes = 0;
+	uint8_t *b;
+
+	for (i = 0; i < nr; i++) {
+		total += sizeof(r) + lens[i];
+		bytes += lens[i];
+	}
+	total += sizeof(r) + sizeof(end);
+	end.bytes = htole64(bytes);
+	b = malloc(total);
+	if (!b)
+		return NULL;
+	memcpy(b, hdr, sizeof(*hdr));
+	off = sizeof(*hdr);
+	for (i = 0; i <= nr; i++) {
+		const void *payload = i < nr ? payloads[i] : (const void *)&end;
+		size_t n = i < nr ? lens[i] : sizeof(end);
+
+		r = (struct lm_record_header){
+			.type = htole16(i < nr ? LM_RECORD_DATA : LM_RECORD_END),
+			.seq = htole32(i),
+			.length = htole64(n),
+			.payload_checksum = htole64(xxh64(payload, n, 0)),
+		};
+		r.checksum = htole64(xxh64(&r, offsetof(struct lm_record_header,
+							 checksum), 0));
+		memcpy(b + off, &r, sizeof(r));
+		memcpy(b + off + sizeof(r), payload, n);
+		off += sizeof(r) + n;
+	}
+	*len = total;
+	return b;
+}
+
 #endif /* LM_SELFTEST_UTIL_H */
