@@ -530,4 +530,68 @@ struct lm_stream_end {
 	__le64 bytes;
 };
 
+/**
+ * DOC: Generic netlink family "lm"
+ *
+ * Discovery, provisioning and monitoring without opening a device: the
+ * family's specification is docs/netlink/lm.yaml. Devices are named by
+ * LM_A_DEV_ID, the N of /dev/lmN; functions by LM_A_FN_DEV_ID and
+ * LM_A_FN_INDEX. LM_NL_CMD_FN_SET needs CAP_NET_ADMIN and applies the rules
+ * of LM_FN_PROVISION and LM_FN_SET_MIGRATABLE, with the same errnos and an
+ * extack message for each refusal. The "monitor" multicast group carries
+ * LM_NL_CMD_DEV_ADD_NTF and LM_NL_CMD_DEV_DEL_NTF (the reply of
+ * LM_NL_CMD_DEV_GET) and LM_NL_CMD_FN_CHANGE_NTF (the reply of
+ * LM_NL_CMD_FN_GET) whenever a function's migration state, provisioning or
+ * migratable setting changes.
+ */
+
+#define LM_FAMILY_NAME "lm"
+#define LM_FAMILY_VERSION 1
+#define LM_MCGRP_MONITOR "monitor"
+
+enum lm_a_dev {
+	LM_A_DEV_ID = 1,
+	LM_A_DEV_PARENT,
+	LM_A_DEV_DRIVER,
+	LM_A_DEV_COMPAT,
+	LM_A_DEV_MIG_CAPS,
+	LM_A_DEV_PROV_CAPS,
+	LM_A_DEV_NUM_FNS,
+	LM_A_DEV_STREAM_VERSION,
+
+	__LM_A_DEV_MAX,
+	LM_A_DEV_MAX = (__LM_A_DEV_MAX - 1)
+};
+
+enum lm_a_fn {
+	LM_A_FN_DEV_ID = 1,
+	LM_A_FN_INDEX,
+	LM_A_FN_STATE,
+	LM_A_FN_ONLINE,
+	LM_A_FN_MIGRATABLE,
+	LM_A_FN_VFIO,
+	LM_A_FN_VF,
+	LM_A_FN_HW_ID,
+	LM_A_FN_PCI_DOMAIN,
+	LM_A_FN_PCI_BDF,
+	LM_A_FN_QUEUES,
+	LM_A_FN_IRQS,
+	LM_A_FN_MEMORY,
+
+	__LM_A_FN_MAX,
+	LM_A_FN_MAX = (__LM_A_FN_MAX - 1)
+};
+
+enum lm_nl_cmd {
+	LM_NL_CMD_DEV_GET = 1,
+	LM_NL_CMD_DEV_ADD_NTF,
+	LM_NL_CMD_DEV_DEL_NTF,
+	LM_NL_CMD_FN_GET,
+	LM_NL_CMD_FN_SET,
+	LM_NL_CMD_FN_CHANGE_NTF,
+
+	__LM_NL_CMD_MAX,
+	LM_NL_CMD_MAX = (__LM_NL_CMD_MAX - 1)
+};
+
 #endif /* _UAPI_LINUX_LM_H */
