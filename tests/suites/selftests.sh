@@ -6,7 +6,7 @@
 #   suite_command  the guest command
 # It may use $LM_MODULE_DIR, the directory holding the built drivers/ tree.
 
-suite_vm_args=(--mem 6144 --timeout 2400
+suite_vm_args=(--mem 4096 --timeout 2400
 	       --module "$LM_MODULE_DIR/drivers/lm/lm.ko"
 	       --module "$LM_MODULE_DIR/drivers/lm-sim/lm_sim.ko"
 	       --file tests/guest/selftests.sh:/lm/selftests.sh)
