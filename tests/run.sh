@@ -37,7 +37,7 @@ KVER=$(scripts/kver.sh) || { echo "no Debian 6.12 kernel with headers: run make 
 export KVER
 
 host_step build-modules-W1 make modules
-host_step build-user make tests demo-bin
+host_step build-user make tests demo-bin lib cli
 host_step sparse make sparse
 host_step checkpatch-strict make checkpatch
 echo "$host_pass $host_fail 0" > "$RESULTS/host.results"
