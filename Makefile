@@ -61,7 +61,7 @@ LMCTL_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(LMCTL_SRCS))
 LMCTL_CFLAGS := $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE \
 	-I$(CURDIR)/lib -I$(CURDIR)/include/uapi
 
-LIBLM_TESTS := $(BUILD)/tests/liblm_api
+LIBLM_TESTS := $(BUILD)/tests/liblm_api $(BUILD)/tests/pty_run
 BENCH_BIN := $(BUILD)/bench/lm_bench
 MAN_PAGES := $(wildcard docs/man/*.8)
 DEMO_BIN := $(BUILD)/demo/lm_demo
@@ -76,7 +76,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 .PHONY: all modules tests deps check demo bench sparse checkpatch clean \
 	lib cli liblm-tests bench-bin man-check install demo-bin
 
-all: modules tests demo-bin lib cli
+all: modules tests demo-bin lib cli liblm-tests
 
 deps:
 	bash scripts/deps.sh
@@ -141,6 +141,10 @@ liblm-tests: $(LIBLM_TESTS)
 $(BUILD)/tests/liblm_%: tests/selftests/liblm_%.c tests/selftests/*.h lib/liblm.h $(LIBLM_SO) $(KSFT)/kselftest_harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -I$(CURDIR)/lib -o $@ $< $(LIBLM_LINK) -lpthread
+
+$(BUILD)/tests/pty_run: tests/selftests/pty_run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -lutil
 
 bench-bin: $(BENCH_BIN)
 
