@@ -64,7 +64,6 @@ LMCTL_CFLAGS := $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE \
 LIBLM_TESTS := $(BUILD)/tests/liblm_api $(BUILD)/tests/pty_run
 BENCH_BIN := $(BUILD)/bench/lm_bench
 MAN_PAGES := $(wildcard docs/man/*.8)
-DEMO_BIN := $(BUILD)/demo/lm_demo
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -74,9 +73,9 @@ MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 .PHONY: all modules tests deps check demo bench sparse checkpatch clean \
-	lib cli liblm-tests bench-bin man-check install demo-bin
+	lib cli liblm-tests bench-bin man-check install FORCE
 
-all: modules tests demo-bin lib cli liblm-tests
+all: modules tests lib cli liblm-tests
 
 deps:
 	bash scripts/deps.sh
@@ -98,12 +97,6 @@ $(BUILD)/tests/%: tests/selftests/%.c tests/selftests/*.h include/uapi/linux/lm.
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< -lpthread
 
-demo-bin: $(DEMO_BIN)
-
-$(DEMO_BIN): tests/demo/lm_demo.c tests/selftests/lm_util.h include/uapi/linux/lm.h
-	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -o $@ $<
-
 lib: $(LIBLM_SO) $(LIBLM_A) $(LIBLM_PC)
 
 $(LIBLM_DIR)/%.o: lib/%.c lib/*.h include/uapi/linux/lm.h
@@ -121,11 +114,17 @@ $(LIBLM_A): $(LIBLM_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(LIBLM_PC): lib/liblm.pc.in Makefile
+# The pkg-config file of the installation directories given now: made
+# every time, since they are make variables, not files.
+gen_pc = sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
+	-e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(LIBLM_VERSION)|' \
+	lib/liblm.pc.in > $(1)
+
+$(LIBLM_PC): lib/liblm.pc.in FORCE
 	@mkdir -p $(dir $@)
-	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
-		-e 's|@includedir@|$(INCLUDEDIR)|' \
-		-e 's|@version@|$(LIBLM_VERSION)|' $< > $@
+	$(call gen_pc,$@)
+
+FORCE:
 
 cli: $(LMCTL)
 
@@ -169,7 +168,7 @@ install: lib cli
 	ln -sf $(notdir $(LIBLM_SO)) $(DESTDIR)$(LIBDIR)/$(LIBLM_SONAME)
 	ln -sf $(LIBLM_SONAME) $(DESTDIR)$(LIBDIR)/liblm.so
 	install -m 0644 $(LIBLM_A) $(DESTDIR)$(LIBDIR)/
-	install -m 0644 $(LIBLM_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(call gen_pc,$(DESTDIR)$(LIBDIR)/pkgconfig/liblm.pc)
 	install -m 0644 lib/liblm.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 include/uapi/linux/lm.h $(DESTDIR)$(INCLUDEDIR)/linux/
 	$(CC) $(CFLAGS) -o $(DESTDIR)$(SBINDIR)/lmctl $(LMCTL_OBJS) \

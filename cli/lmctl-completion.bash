@@ -1,20 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bash completion for lmctl(8). Devices come from /sys/class/lm; their
-# functions from each device's num_fns.
+# functions from each device's num_fns. LMCTL_SYSFS_CLASS, when set, stands
+# for /sys/class/lm (tests/completion.sh).
 
 _lmctl_devs()
 {
 	local d
-	for d in /sys/class/lm/lm*; do
+	for d in "${LMCTL_SYSFS_CLASS:-/sys/class/lm}"/lm*; do
 		[[ -e $d ]] && echo "${d##*/}"
 	done
+	return 0
 }
 
 _lmctl_fns()
 {
 	local d n i
-	for d in /sys/class/lm/lm*; do
+	for d in "${LMCTL_SYSFS_CLASS:-/sys/class/lm}"/lm*; do
 		[[ -r $d/num_fns ]] || continue
 		n=$(<"$d/num_fns")
 		# Thousands of functions are no use as a completion list.
@@ -23,6 +25,7 @@ _lmctl_fns()
 			echo "${d##*/}/$i"
 		done
 	done
+	return 0
 }
 
 # The handles, devices or functions, that complete the current word.
@@ -45,8 +48,8 @@ _lmctl_pairs()
 		k=${s%%:*}
 		if [[ $prev == "$k" ]]; then
 			s=${s#*:}
-			[[ -n $s ]] && COMPREPLY=($(compgen -W "${s//,/ }" -- "$cur"))
-			return
+			[[ -z $s ]] || COMPREPLY=($(compgen -W "${s//,/ }" -- "$cur"))
+			return 0
 		fi
 		keys+=" $k"
 	done
@@ -67,7 +70,7 @@ _lmctl()
 		elif [[ -z $cmd ]]; then
 			cmd=${words[i]}
 		else
-			((nargs++))
+			nargs=$((nargs + 1))
 		fi
 	done
 
