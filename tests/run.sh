@@ -4,8 +4,8 @@
 # Everything `make check` promises, in order: the kernel modules and user
 # space build W=1 clean, liblm's ABI and installation, lmctl's man pages and
 # completion hold, sparse and checkpatch --strict find nothing, then the
-# suites run inside VMs booted from Debian's 6.12 kernel. Each step is one test in the
-# totals; the VM's tests are counted one by one. Ends with the line
+# suites run inside VMs booted from Debian's 6.12 kernel. Each step is one
+# test in the totals; the VM's tests are counted one by one. Ends with the line
 # "N passed, N failed, N skipped" and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
