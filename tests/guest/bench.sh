@@ -81,8 +81,11 @@ fi
 
 echo
 echo "=== make bench: ratios, each measured side by side in this run ==="
-echo "(a) save + restore of $COPY_MIB MiB through liblm / memcpy of $COPY_MIB MiB: $(value ratio_save_restore_memcpy /tmp/copy.out)"
-echo "    (lm_fn_migrate() without pre-copy, no pipe between / memcpy: $(value ratio_migrate_memcpy /tmp/copy.out))"
+echo "(a) save + restore of $COPY_MIB MiB of state through liblm / memcpy() of $COPY_MIB MiB:"
+echo "    the stream going straight from the saving to the restoring function"
+echo "    (lm_fn_migrate() without pre-copy): $(value ratio_migrate_memcpy /tmp/copy.out)"
+echo "    the stream stored in a file in memory between lm_fn_save() and"
+echo "    lm_fn_restore(): $(value ratio_save_restore_memcpy /tmp/copy.out)"
 echo "(b) netlink dump, per-function cost at 4096 / at 64 functions: $(value ratio_dump_per_fn /tmp/dump.out)"
 echo "(c) stop-copy downtime of lmctl fn migrate, without / with PRE_COPY: $(awk -v a="$stop" -v b="$pre" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }') (medians of $RUNS: $stop us / $pre us)"
 echo
