@@ -52,8 +52,9 @@ LIBLM_PC := $(LIBLM_DIR)/liblm.pc
 LIBLM_CFLAGS := $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fPIC \
 	-DLIBLM_VERSION='"$(LIBLM_VERSION)"' -I$(CURDIR)/include/uapi \
 	$(NL_CFLAGS)
-# Programs of this tree run liblm from the build directory.
-LIBLM_LINK = -L$(LIBLM_DIR) -llm -Wl,-rpath,$(LIBLM_DIR)
+# Programs of this tree find liblm in ../lib from where they are: build/lib
+# on the host, /lm/lib in the test VM (where the suites put it).
+LIBLM_LINK = -L$(LIBLM_DIR) -llm -Wl,-rpath,'$$ORIGIN/../lib' 
 
 LMCTL := $(BUILD)/cli/lmctl
 LMCTL_SRCS := $(wildcard cli/*.c)

@@ -16,5 +16,6 @@ mkdir -p build/results
 exec bash tests/vm/run.sh --name bench --mem 4096 --timeout 1800 \
 	--module drivers/lm/lm.ko --module drivers/lm-sim/lm_sim.ko \
 	--bin build/bench/lm_bench --bin build/cli/lmctl --bin jq \
+	--file build/lib/liblm.so.1:/lm/lib/liblm.so.1 \
 	--file tests/guest/bench.sh:/lm/bench.sh \
 	-- sh /lm/bench.sh "${1:-1024}" "${2:-256}" "${3:-64}"

@@ -12,6 +12,6 @@ make -s modules lib cli
 mkdir -p build/results
 exec bash tests/vm/run.sh --name demo --mem 2048 --timeout 900 \
 	--module drivers/lm/lm.ko --module drivers/lm-sim/lm_sim.ko \
-	--bin build/cli/lmctl \
+	--bin build/cli/lmctl --file build/lib/liblm.so.1:/lm/lib/liblm.so.1 \
 	--file tests/guest/demo.sh:/lm/demo.sh \
 	-- sh /lm/demo.sh "${1:-256}" "${2:-64}"
