@@ -30,7 +30,39 @@ struct lm_ucmd {
 
 int lm_ucmd_respond(struct lm_ucmd *ucmd, size_t cmd_len);
 
+struct netlink_ext_ack;
+
+/**
+ * struct lm_fn_status - A function as user space is told about it
+ * @attrs: What its driver reports
+ * @state: Its migration state
+ * @migratable: Migration is enabled
+ * @vfio: It is handed to VFIO
+ */
+struct lm_fn_status {
+	struct lm_fn_attrs attrs;
+	enum lm_mig_state state;
+	bool migratable;
+	bool vfio;
+};
+
+/**
+ * struct lm_fn_setting - A request to provision a function and to change
+ *	its migratable setting
+ * @prov: The provisioning to apply; @prov.flags is 0 for none
+ * @set_migratable: Change the migratable setting, to @migratable
+ * @migratable: The new setting, with @set_migratable
+ */
+struct lm_fn_setting {
+	struct lm_prov_req prov;
+	bool set_migratable;
+	bool migratable;
+};
+
 /* fn.c */
+int lm_fn_query(struct lm_fn *fn, struct lm_fn_status *status);
+int lm_fn_set(struct lm_fn *fn, const struct lm_fn_setting *set,
+	      bool *changed, struct netlink_ext_ack *extack);
 int lm_ioctl_device_info(struct lm_ucmd *ucmd);
 int lm_ioctl_fn_info(struct lm_ucmd *ucmd);
 int lm_ioctl_fn_provision(struct lm_ucmd *ucmd);
