@@ -133,28 +133,28 @@ static int lm_fn_set_supported(struct lm_device *lmdev,
 	u32 unsupported = set->prov.flags & ~lmdev->prov_caps;
 
 	if (unsupported & LM_PROV_QUEUES) {
-		NL_SET_ERR_MSG_MOD(extack, "the device cannot provision queues");
+		NL_SET_ERR_MSG(extack, "the device cannot provision queues");
 		return -EOPNOTSUPP;
 	}
 	if (unsupported & LM_PROV_IRQS) {
-		NL_SET_ERR_MSG_MOD(extack, "the device cannot provision irqs");
+		NL_SET_ERR_MSG(extack, "the device cannot provision irqs");
 		return -EOPNOTSUPP;
 	}
 	if (unsupported & LM_PROV_MEMORY) {
-		NL_SET_ERR_MSG_MOD(extack, "the device cannot provision memory");
+		NL_SET_ERR_MSG(extack, "the device cannot provision memory");
 		return -EOPNOTSUPP;
 	}
 	if (unsupported & LM_PROV_ONLINE) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "the device cannot take functions online or offline");
+		NL_SET_ERR_MSG(extack,
+			       "the device cannot take functions online or offline");
 		return -EOPNOTSUPP;
 	}
 	if (set->set_migratable && !lmdev->mig_caps) {
-		NL_SET_ERR_MSG_MOD(extack, "the device cannot migrate");
+		NL_SET_ERR_MSG(extack, "the device cannot migrate");
 		return -EOPNOTSUPP;
 	}
 	if (!set->prov.flags && !set->set_migratable) {
-		NL_SET_ERR_MSG_MOD(extack, "nothing to set");
+		NL_SET_ERR_MSG(extack, "nothing to set");
 		return -EINVAL;
 	}
 	return 0;
@@ -177,23 +177,23 @@ static int lm_fn_set_check(struct lm_fn *fn, const struct lm_fn_setting *set,
 	if (ret)
 		return ret;
 	if (fn->vfio) {
-		NL_SET_ERR_MSG_MOD(extack, "the function is handed to VFIO");
+		NL_SET_ERR_MSG(extack, "the function is handed to VFIO");
 		return -EBUSY;
 	}
 	if (disable && fn->state != LM_MIG_STATE_RUNNING) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "migratable can only be disabled in the RUNNING state");
+		NL_SET_ERR_MSG(extack,
+			       "migratable can only be disabled in the RUNNING state");
 		return -EBUSY;
 	}
 	/* Provisioning comes after disabling, before enabling. */
 	if (req->flags && fn->migratable && !disable) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "a migratable function cannot be provisioned: disable migratable first");
+		NL_SET_ERR_MSG(extack,
+			       "a migratable function cannot be provisioned: disable migratable first");
 		return -EBUSY;
 	}
 	if (req->flags && fn->state != LM_MIG_STATE_RUNNING) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "a function cannot be provisioned outside the RUNNING state");
+		NL_SET_ERR_MSG(extack,
+			       "a function cannot be provisioned outside the RUNNING state");
 		return -EBUSY;
 	}
 	if (!req->flags && !enable)
@@ -201,20 +201,20 @@ static int lm_fn_set_check(struct lm_fn *fn, const struct lm_fn_setting *set,
 
 	ret = fn->lmdev->ops->fn_query(fn, attrs);
 	if (ret) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "the device failed to report the function");
+		NL_SET_ERR_MSG(extack,
+			       "the device failed to report the function");
 		return ret;
 	}
 	if ((req->flags & LM_PROV_RESOURCES) && attrs->online &&
 	    !((req->flags & LM_PROV_ONLINE) && !req->online)) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "resources of an online function cannot change: take it offline in the same request");
+		NL_SET_ERR_MSG(extack,
+			       "resources of an online function cannot change: take it offline in the same request");
 		return -EBUSY;
 	}
 	online = req->flags & LM_PROV_ONLINE ? req->online : attrs->online;
 	if (enable && !online) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "migratable can only be enabled on an online function");
+		NL_SET_ERR_MSG(extack,
+			       "migratable can only be enabled on an online function");
 		return -EBUSY;
 	}
 	return 0;
@@ -236,16 +236,16 @@ static int lm_fn_apply_provision(struct lm_fn *fn,
 
 	switch (ret) {
 	case -EINVAL:
-		NL_SET_ERR_MSG_MOD(extack,
-				   "the device cannot take these provisioning values");
+		NL_SET_ERR_MSG(extack,
+			       "the device cannot take these provisioning values");
 		break;
 	case -ENOSPC:
-		NL_SET_ERR_MSG_MOD(extack,
-				   "the controlling function has too few resources left");
+		NL_SET_ERR_MSG(extack,
+			       "the controlling function has too few resources left");
 		break;
 	default:
-		NL_SET_ERR_MSG_MOD(extack,
-				   "the device failed to provision the function");
+		NL_SET_ERR_MSG(extack,
+			       "the device failed to provision the function");
 		break;
 	}
 	/* A device error part way may have left the function offline. */
@@ -264,8 +264,8 @@ static int lm_fn_apply_migratable(struct lm_fn *fn, bool enable,
 	if (ops->set_migratable) {
 		ret = ops->set_migratable(fn, enable);
 		if (ret) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "the device failed to change the migratable setting");
+			NL_SET_ERR_MSG(extack,
+				       "the device failed to change the migratable setting");
 			return ret;
 		}
 	}
@@ -321,18 +321,22 @@ int lm_fn_set(struct lm_fn *fn, const struct lm_fn_setting *set,
 	return 0;
 }
 
-/* The ioctls that change a function's setting. */
+/* The ioctls that change a function's setting, and their notification. */
 static int lm_ucmd_fn_set(struct lm_ucmd *ucmd, u32 index,
 			  const struct lm_fn_setting *set)
 {
 	struct lm_fn *fn = lm_ucmd_fn(ucmd, index);
 	bool changed = false;
+	int ret;
 
 	if (!fn)
 		return -ERANGE;
 
 	guard(mutex)(&fn->lock);
-	return lm_fn_set(fn, set, &changed, NULL);
+	ret = lm_fn_set(fn, set, &changed, NULL);
+	if (changed)
+		lm_nl_fn_notify(fn);
+	return ret;
 }
 
 int lm_ioctl_fn_provision(struct lm_ucmd *ucmd)
@@ -476,6 +480,8 @@ int lm_ioctl_fn_set_state(struct lm_ucmd *ucmd)
 		return fd;
 
 	scoped_guard(mutex, &fn->lock) {
+		enum lm_mig_state start = fn->state;
+
 		if (fn->vfio)
 			ret = -EBUSY;
 		else if (!fn->migratable &&
@@ -484,6 +490,9 @@ int lm_ioctl_fn_set_state(struct lm_ucmd *ucmd)
 		else
 			ret = lm_fn_walk(fn, cmd->device_state, &filp);
 		cmd->device_state = fn->state;
+		/* Once per request, for its end state: failed or not. */
+		if (fn->state != start)
+			lm_nl_fn_notify(fn);
 	}
 	if (ret)
 		goto err_fput;
@@ -566,5 +575,7 @@ int lm_ioctl_fn_reset(struct lm_ucmd *ucmd)
 	lm_stream_end(fn);
 	ret = lmdev->ops->reset(fn);
 	fn->state = ret ? LM_MIG_STATE_ERROR : LM_MIG_STATE_RUNNING;
+	/* Even RUNNING -> RUNNING: the device state and any session are gone. */
+	lm_nl_fn_notify(fn);
 	return ret;
 }
