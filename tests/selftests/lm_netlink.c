@@ -927,6 +927,27 @@ TEST_F(nl, ntf_provisioning)
 	/* Refused (online, resources): nothing. */
 	ASSERT_EQ(-EBUSY, lm_provision(fd, 2, LM_PROV_IRQS, 0, 1, 0, 0));
 	expect_no_ntf(_metadata, &self->mon, id);
+
+	/*
+	 * Migratable off comes first; then the device refuses the memory. The
+	 * request fails, what it did before stays, and is told.
+	 */
+	ASSERT_EQ(0, lm_set_migratable(fd, 2, true));
+	expect_fn_ntf(_metadata, &self->mon, id, 2, LM_MIG_STATE_RUNNING, &fn);
+	struct lmnl_attr partial[] = {
+		A_U32(LM_A_FN_DEV_ID, id), A_U32(LM_A_FN_INDEX, 2),
+		A_U8(LM_A_FN_MIGRATABLE, 0), A_U8(LM_A_FN_ONLINE, 0),
+		A_U32(LM_A_FN_MEMORY, FN_MEMORY + 1), {},
+	};
+	ASSERT_EQ(-EINVAL, lmnl_fn_set(&self->nl, partial, &ans));
+	EXPECT_STREQ("the device cannot take these provisioning values",
+		     ans.msg);
+	expect_fn_ntf(_metadata, &self->mon, id, 2, LM_MIG_STATE_RUNNING, &fn);
+	EXPECT_EQ(0, fn.migratable);
+	EXPECT_EQ(1, fn.online);
+	EXPECT_EQ(FN_MEMORY, fn.memory);
+	expect_fn_matches(_metadata, &fn, &self->sim, 2);
+	expect_no_ntf(_metadata, &self->mon, id);
 }
 
 /* Removal: the last word about a device, after which it is gone. */
