@@ -377,8 +377,6 @@ void lm_unregister_device(struct lm_device *lmdev)
 {
 	unsigned int i;
 
-	cdev_device_del(&lmdev->cdev, &lmdev->dev);
-
 	down_write(&lmdev->registration_lock);
 	/* Back to a reserved entry: the id stays taken until the release. */
 	xa_store(&lm_devices, lm_device_id(lmdev), NULL, GFP_KERNEL);
@@ -391,8 +389,12 @@ void lm_unregister_device(struct lm_device *lmdev)
 		/* Pollers wake up to find the device gone. */
 		wake_up_interruptible_all(&fn->data_wait);
 	}
+	/* While the device, its parent included, is still all there. */
 	lm_nl_dev_notify(lmdev, LM_NL_CMD_DEV_DEL_NTF);
 	up_write(&lmdev->registration_lock);
+
+	/* Unlocked: removing the sysfs files waits for readers that lock. */
+	cdev_device_del(&lmdev->cdev, &lmdev->dev);
 }
 EXPORT_SYMBOL_NS_GPL(lm_unregister_device, LM);
 
