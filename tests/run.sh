@@ -3,9 +3,10 @@
 #
 # Everything `make check` promises, in order: the kernel modules and user
 # space build W=1 clean, liblm's ABI and installation, lmctl's man pages and
-# completion hold, sparse and checkpatch --strict find nothing, then the
-# suites run inside VMs booted from Debian's 6.12 kernel. Each step is one
-# test in the totals; the VM's tests are counted one by one. Ends with the line
+# completion hold, sparse and checkpatch --strict find nothing, the generated
+# netlink code and the uAPI match the family's spec, then the suites run
+# inside VMs booted from Debian's 6.12 kernel. Each step is one test in the
+# totals; the VM's tests are counted one by one. Ends with the line
 # "N passed, N failed, N skipped" and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,7 @@ host_step man-pages make man-check
 host_step bash-completion bash tests/completion.sh
 host_step sparse make sparse
 host_step checkpatch-strict make checkpatch
+host_step netlink-spec bash scripts/ynl-gen.sh --check
 echo "$host_pass $host_fail 0" > "$RESULTS/host.results"
 
 # One VM run per suite file; a suite that cannot run (no modules built)
