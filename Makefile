@@ -27,7 +27,7 @@ USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE \
 SELFTEST_CFLAGS := $(USER_CFLAGS) -Wno-unused-parameter -Wno-clobbered \
 	-Wno-sign-compare
 
-# The netlink selftest talks to the family through libnl-genl-3.
+# The netlink selftest and liblm talk to the family through libnl-genl-3.
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
@@ -41,8 +41,6 @@ STRICT_CFLAGS := -Wall -Wextra -Werror -Wmissing-prototypes \
 	-Wstrict-prototypes -Wmissing-declarations -Wold-style-definition \
 	-Wshadow -Wformat=2 -Wformat-overflow=2 -Wpointer-arith -Wundef \
 	-Wwrite-strings -Wvla -Wcast-function-type -Wimplicit-fallthrough
-NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
-NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
 
 # liblm: LGPL-2.1-or-later, the ABI is lib/liblm.map's.
 LIBLM_VERSION := 1.0.0
@@ -55,7 +53,7 @@ LIBLM_A := $(LIBLM_DIR)/liblm.a
 LIBLM_PC := $(LIBLM_DIR)/liblm.pc
 LIBLM_CFLAGS := $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fPIC \
 	-DLIBLM_VERSION='"$(LIBLM_VERSION)"' -I$(CURDIR)/include/uapi \
-	$(NL_CFLAGS)
+	$(LIBNL_CFLAGS)
 # Programs of this tree find liblm in ../lib from where they are: build/lib
 # on the host, /lm/lib in the test VM (where the suites put it).
 LIBLM_LINK = -L$(LIBLM_DIR) -llm -Wl,-rpath,'$$ORIGIN/../lib' 
@@ -114,7 +112,7 @@ $(LIBLM_DIR)/%.o: lib/%.c lib/*.h include/uapi/linux/lm.h
 $(LIBLM_SO): $(LIBLM_OBJS) lib/liblm.map
 	$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIBLM_SONAME) \
 		-Wl,--version-script=lib/liblm.map -Wl,--no-undefined \
-		-o $@ $(LIBLM_OBJS) $(NL_LIBS)
+		-o $@ $(LIBLM_OBJS) $(LIBNL_LIBS)
 	ln -sf $(notdir $@) $(LIBLM_DIR)/$(LIBLM_SONAME)
 	ln -sf $(LIBLM_SONAME) $(LIBLM_DIR)/liblm.so
 

@@ -39,6 +39,7 @@
  * @sk: Socket of the requests
  * @mon: Socket of the monitor group, NULL before lm_monitor_start()
  * @family: The family's id
+ * @monitor_grp: The id of its monitor group, or -errno of looking it up
  * @req: The last request, for naming the attribute an extended ack
  *       points at
  * @req_len: Its length
@@ -50,6 +51,7 @@ struct lm_ctx {
 	struct nl_sock *sk;
 	struct nl_sock *mon;
 	int family;
+	int monitor_grp;
 	void *req;
 	size_t req_len;
 	void *buf;
@@ -163,12 +165,21 @@ int lm_ctx_new(struct lm_ctx **ctxp)
 		free(ctx);
 		return ret;
 	}
+	/*
+	 * Both through libnl's own requests, before the first of ours: libnl
+	 * counts the sequence numbers it expects on the socket, and only its
+	 * receive path advances them.
+	 */
 	ctx->family = genl_ctrl_resolve(ctx->sk, LM_FAMILY_NAME);
 	if (ctx->family < 0) {
 		ret = lm_nl_errno(ctx->family);
 		lm_ctx_free(ctx);
 		return ret;
 	}
+	ctx->monitor_grp = genl_ctrl_resolve_grp(ctx->sk, LM_FAMILY_NAME,
+						 LM_MCGRP_MONITOR);
+	if (ctx->monitor_grp < 0)
+		ctx->monitor_grp = lm_nl_errno(ctx->monitor_grp);
 	*ctxp = ctx;
 	return 0;
 }
@@ -701,14 +712,13 @@ int lm_fn_set(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index,
 
 int lm_monitor_start(struct lm_ctx *ctx)
 {
-	int grp, ret;
+	int ret;
 
 	ctx->errmsg[0] = 0;
 	if (ctx->mon)
 		return 0;
-	grp = genl_ctrl_resolve_grp(ctx->sk, LM_FAMILY_NAME, LM_MCGRP_MONITOR);
-	if (grp < 0)
-		return lm_nl_errno(grp);
+	if (ctx->monitor_grp < 0)
+		return ctx->monitor_grp;
 	ret = lm_nl_socket(&ctx->mon);
 	if (ret)
 		return ret;
@@ -716,7 +726,7 @@ int lm_monitor_start(struct lm_ctx *ctx)
 	nl_socket_disable_seq_check(ctx->mon);
 	/* A burst (a device of thousands of functions) should fit. */
 	nl_socket_set_buffer_size(ctx->mon, 4 << 20, 0);
-	ret = nl_socket_add_membership(ctx->mon, grp);
+	ret = nl_socket_add_membership(ctx->mon, ctx->monitor_grp);
 	if (ret) {
 		nl_socket_free(ctx->mon);
 		ctx->mon = NULL;

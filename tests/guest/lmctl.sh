@@ -266,12 +266,16 @@ fails "reset: extra word" 2 "fn reset: unknown keyword 'now'" \
 	lmctl fn reset $LM/0 now
 
 # --- Privilege: queries are for everyone, changes are not.
-NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
-ok "unprivileged: fn show" $NOBODY lmctl -j fn show $LM/0
+# nobody CMD...: CMD as user nobody, without capabilities.
+nobody() {
+	su -s /bin/sh nobody -c "$*"
+}
+ok "unprivileged: fn show" nobody lmctl -j fn show $LM/0
+same "unprivileged: fn show output" "$(jqo ".fn[\"$LM/0\"].index")" 0
 fails "unprivileged: set refused" 1 \
-	"fn set $LM/0: Operation not permitted" $NOBODY lmctl fn set $LM/0 migratable off
+	"fn set $LM/0: Operation not permitted" nobody lmctl fn set $LM/0 migratable off
 fails "unprivileged: no /dev/lmN" 1 "/dev/$LM: Permission denied" \
-	$NOBODY lmctl fn save $LM/0 /tmp/nobody.lms
+	nobody lmctl fn save $LM/0 /tmp/nobody.lms
 
 # --- save and restore.
 echo 777 > $D/$SIM/fn0/fill
@@ -400,6 +404,7 @@ fails "migrate: bad precopy" 2 "precopy: expected on or off, not 'fast'" \
 	lmctl fn migrate $LM/0 $LM/1 precopy fast
 fails "migrate: zero rounds" 2 "rounds: at least 1" \
 	lmctl fn migrate $LM/0 $LM/1 rounds 0
+echo 0 > $D/$SIM/fn0/busy
 ONE=$(digest 0)
 run lmctl fn migrate $LM/0 $LM/3
 if [ "$rc" -eq 1 ] && grep -q "fn migrate $LM/0 $LM/3: destination: entering RESUMING: Device or resource busy" $T/err; then
@@ -408,7 +413,6 @@ else
 	tap_fail "migrate: destination not migratable" "exit $rc: $(cat $T/err)"
 fi
 same "migrate: refused, the source runs on" "$(fn_state 0)" running
-echo 0 > $D/$SIM/fn0/busy
 same "migrate: refused, the source's state kept" "$(digest 0)" "$ONE"
 
 # --- monitor: what a migration looks like to a listener.
