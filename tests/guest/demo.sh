@@ -44,8 +44,10 @@ exec 3<>$D/new
 echo 2 >&3
 read -r SIM LM <&3
 exec 3>&-
+# A listener for the changes to come; give it a moment to subscribe.
 lmctl monitor fn > /tmp/monitor.txt &
 monitor=$!
+sleep 1
 say lmctl dev show $LM
 say lmctl fn show $LM
 
