@@ -227,6 +227,13 @@ same "provision: the device's state size" \
 	"$(stat -c %s $D/$SIM/fn2/state)" $((8 * MIB))
 same "provision: online" "$(jqo ".fn[\"$LM/2\"].online")" true
 ok "provision: fn3 offline" lmctl fn provision $LM/3 online off
+# Beyond 32 bits: the attribute is 8 bytes then.
+ok "provision: 6G" lmctl fn provision $LM/3 memory 6G
+run lmctl -j fn show $LM/3
+same "provision: 6G, seen" "$(jqo ".fn[\"$LM/3\"].memory")" 6442450944
+same "provision: 6G, the device's" "$(stat -c %s $D/$SIM/fn3/state)" 6442450944
+run lmctl fn show $LM/3
+holds "provision: 6G in text" -n "$(grep ' memory 6G$' $T/out)"
 ok "provision: lower-case suffix" lmctl fn provision $LM/3 memory 4096k
 same "provision: 4096k" "$(stat -c %s $D/$SIM/fn3/state)" $((4 * MIB))
 fails "set: offline function refused" 1 \

@@ -930,6 +930,16 @@ TEST_F(nl, fn_set_provision)
 	ASSERT_EQ(7, fi.queues);
 	ASSERT_EQ(5, fi.irqs);
 	ASSERT_EQ(2 * MIB, fi.memory);
+
+	/* Beyond 32 bits, both ways. */
+	cfg = (struct lm_fn_cfg){ .flags = LM_CFG_MEMORY | LM_CFG_ONLINE,
+				  .memory = 5ULL << 30 };
+	ASSERT_EQ(0, lm_fn_set(self->ctx, self->id, 2, &cfg));
+	ASSERT_EQ(0, lm_fn_get(self->ctx, self->id, 2, &d));
+	ASSERT_EQ(5ULL << 30, d.memory);
+	ASSERT_FALSE(d.online);
+	ASSERT_EQ(0, lm_fn_info(self->sim.fd, 2, &fi));
+	ASSERT_EQ(5ULL << 30, fi.memory);
 }
 
 TEST_F(nl, fn_set_refused)
