@@ -23,6 +23,10 @@ USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE \
 SELFTEST_CFLAGS := $(USER_CFLAGS) -Wno-unused-parameter -Wno-clobbered \
 	-Wno-sign-compare
 
+# The netlink selftest talks to the family through libnl-genl-3.
+LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+
 SELFTESTS := $(patsubst tests/selftests/%.c,%,$(wildcard tests/selftests/lm_*.c))
 SELFTEST_BINS := $(addprefix $(BUILD)/tests/,$(SELFTESTS))
 DEMO_BIN := $(BUILD)/demo/lm_demo
@@ -49,9 +53,12 @@ $(KSFT)/kselftest_harness.h:
 		linux-source-6.12/tools/testing/selftests/kselftest.h
 	touch $@
 
+$(BUILD)/tests/lm_netlink: SELFTEST_EXTRA_CFLAGS = $(LIBNL_CFLAGS)
+$(BUILD)/tests/lm_netlink: SELFTEST_LIBS = $(LIBNL_LIBS)
+
 $(BUILD)/tests/%: tests/selftests/%.c tests/selftests/*.h include/uapi/linux/lm.h $(KSFT)/kselftest_harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(SELFTEST_CFLAGS) -o $@ $< -lpthread
+	$(CC) $(SELFTEST_CFLAGS) $(SELFTEST_EXTRA_CFLAGS) -o $@ $< -lpthread $(SELFTEST_LIBS)
 
 demo-bin: $(DEMO_BIN)
 

@@ -4,7 +4,8 @@
 # Install everything the build, the VM test rig and the demo need, from
 # Debian packages only: a 6.12 kernel image with the headers of exactly the
 # same version and QEMU 10 (both from bookworm-backports), busybox for the
-# guest initramfs, sparse, and libnl for the userspace library.
+# guest initramfs, sparse, libnl for the userspace library, and the Python
+# modules of the kernel's netlink code generator (scripts/ynl-gen.sh).
 #
 # The backports mirror is derived from the machine's own apt configuration.
 # Idempotent: a second run with everything present is a no-op.
@@ -86,6 +87,13 @@ main() {
 		apt-get install -y -qq --no-install-recommends "${pkgs[@]}" "${kpkgs[@]}" >/dev/null
 		apt-get install -y -qq --no-install-recommends -t bookworm-backports \
 			qemu-system-x86 qemu-utils >/dev/null
+	fi
+	# ynl-gen-c.py reads the spec with PyYAML and validates it against the
+	# schema with jsonschema, under whichever python3 runs it.
+	if ! python3 -c 'import yaml, jsonschema' 2>/dev/null; then
+		apt_update
+		apt-get install -y -qq --no-install-recommends \
+			python3-yaml python3-jsonschema >/dev/null
 	fi
 	# The kselftest harness header and checkpatch.pl come from the kernel's
 	# source package.

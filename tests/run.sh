@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Everything `make check` promises, in order: the kernel modules build W=1
-# clean, sparse and checkpatch --strict find nothing, then the selftests run
-# inside a VM booted from Debian's 6.12 kernel. Each step is one test in the
+# clean, sparse and checkpatch --strict find nothing, the generated netlink
+# code and the uAPI match the family's spec, then the selftests run inside a
+# VM booted from Debian's 6.12 kernel. Each step is one test in the
 # totals; the VM's tests are counted one by one. Ends with the line
 # "N passed, N failed, N skipped" and a non-zero exit on any failure.
 set -uo pipefail
@@ -40,6 +41,7 @@ host_step build-modules-W1 make modules
 host_step build-user make tests demo-bin
 host_step sparse make sparse
 host_step checkpatch-strict make checkpatch
+host_step netlink-spec bash scripts/ynl-gen.sh --check
 echo "$host_pass $host_fail 0" > "$RESULTS/host.results"
 
 # One VM run per suite file; a suite that cannot run (no modules built)

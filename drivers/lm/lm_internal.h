@@ -30,7 +30,50 @@ struct lm_ucmd {
 
 int lm_ucmd_respond(struct lm_ucmd *ucmd, size_t cmd_len);
 
+struct netlink_ext_ack;
+
+/* The id of a device: N of /dev/lmN, its minor, its netlink dev-id. */
+static inline u32 lm_device_id(const struct lm_device *lmdev)
+{
+	return MINOR(lmdev->dev.devt);
+}
+
+/**
+ * struct lm_fn_status - A function as user space is told about it
+ * @attrs: What its driver reports
+ * @state: Its migration state
+ * @migratable: Migration is enabled
+ * @vfio: It is handed to VFIO
+ */
+struct lm_fn_status {
+	struct lm_fn_attrs attrs;
+	enum lm_mig_state state;
+	bool migratable;
+	bool vfio;
+};
+
+/**
+ * struct lm_fn_setting - A request to provision a function and to change
+ *	its migratable setting
+ * @prov: The provisioning to apply; @prov.flags is 0 for none
+ * @set_migratable: Change the migratable setting, to @migratable
+ * @migratable: The new setting, with @set_migratable
+ */
+struct lm_fn_setting {
+	struct lm_prov_req prov;
+	bool set_migratable;
+	bool migratable;
+};
+
+/* main.c: the registered devices, by id */
+struct lm_device *lm_device_get(unsigned long id);
+struct lm_device *lm_device_get_next(unsigned long *id);
+bool lm_device_published(const struct lm_device *lmdev);
+
 /* fn.c */
+int lm_fn_query(struct lm_fn *fn, struct lm_fn_status *status);
+int lm_fn_set(struct lm_fn *fn, const struct lm_fn_setting *set,
+	      bool *changed, struct netlink_ext_ack *extack);
 int lm_ioctl_device_info(struct lm_ucmd *ucmd);
 int lm_ioctl_fn_info(struct lm_ucmd *ucmd);
 int lm_ioctl_fn_provision(struct lm_ucmd *ucmd);
@@ -51,6 +94,12 @@ void lm_stream_attach(struct lm_fn *fn, struct file *filp);
 void lm_stream_end(struct lm_fn *fn);
 bool lm_stream_restore_complete(struct lm_fn *fn);
 u64 lm_stream_size(struct lm_fn *fn, u64 payload_bytes);
+
+/* netlink.c */
+int lm_nl_register(void);
+void lm_nl_unregister(void);
+void lm_nl_dev_notify(struct lm_device *lmdev, u8 cmd);
+void lm_nl_fn_notify(struct lm_fn *fn);
 
 /* sysfs.c */
 extern const struct attribute_group *lm_device_groups[];

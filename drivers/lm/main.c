@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Live-migration core: registration of controlling functions, /dev/lmN and
- * its ioctl dispatch.
+ * Live-migration core: registration of controlling functions, the registry
+ * of devices by id, /dev/lmN and its ioctl dispatch.
  *
  * Copyright (c) 2026 The lm authors
  */
@@ -9,10 +9,10 @@
 
 #include <linux/capability.h>
 #include <linux/fs.h>
-#include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 
 #include "lm_internal.h"
 
@@ -22,7 +22,65 @@ enum {
 };
 
 static dev_t lm_devt;
-static DEFINE_IDA(lm_ida);
+
+/*
+ * Every device by id. An id is allocated with the device and holds a
+ * reserved (NULL) entry, which lookups do not see, until the device is
+ * freed; the entry is the device itself from registration to unregistration,
+ * while its driver holds a reference. Lookups take their own reference under
+ * the xarray's lock, so that the device cannot be freed under them.
+ */
+static DEFINE_XARRAY_ALLOC(lm_devices);
+
+/**
+ * lm_device_get - Find a registered device by id
+ * @id: Its id
+ *
+ * Return: the device with a reference (lm_put() it), or NULL. It may be
+ * unregistered by the time its registration_lock is taken: check its ops.
+ */
+struct lm_device *lm_device_get(unsigned long id)
+{
+	struct lm_device *lmdev;
+
+	xa_lock(&lm_devices);
+	lmdev = xa_load(&lm_devices, id);
+	if (lmdev)
+		get_device(&lmdev->dev);
+	xa_unlock(&lm_devices);
+	return lmdev;
+}
+
+/**
+ * lm_device_published - Is the device in the registry?
+ * @lmdev: The device, its registration_lock held
+ *
+ * True from the end of lm_register_device() until lm_unregister_device():
+ * while the netlink family knows it and its monitors have been told.
+ */
+bool lm_device_published(const struct lm_device *lmdev)
+{
+	lockdep_assert_held(&lmdev->registration_lock);
+	return xa_load(&lm_devices, lm_device_id(lmdev)) == lmdev;
+}
+
+/**
+ * lm_device_get_next - Find the registered device with the lowest id from @id
+ * @id: Where to start; set to the id found
+ *
+ * Return: as lm_device_get().
+ */
+struct lm_device *lm_device_get_next(unsigned long *id)
+{
+	struct lm_device *lmdev;
+
+	xa_lock(&lm_devices);
+	lmdev = xa_find(&lm_devices, id, ULONG_MAX, XA_PRESENT);
+	if (lmdev)
+		get_device(&lmdev->dev);
+	xa_unlock(&lm_devices);
+	return lmdev;
+}
 
 int lm_ucmd_respond(struct lm_ucmd *ucmd, size_t cmd_len)
 {
@@ -165,7 +223,7 @@ static void lm_device_release(struct device *dev)
 	for (i = 0; i < lmdev->num_fns; i++)
 		mutex_destroy(&lmdev->fns[i].lock);
 	kvfree(lmdev->fns);
-	ida_free(&lm_ida, MINOR(dev->devt));
+	xa_erase(&lm_devices, MINOR(dev->devt));
 	kfree(lmdev);
 }
 
@@ -209,7 +267,7 @@ struct lm_device *_lm_alloc_device(struct device *parent,
 				   const char *driver_name)
 {
 	struct lm_device *lmdev __free(kfree) = NULL;
-	int devnum;
+	u32 devnum;
 
 	if (WARN_ON(size < sizeof(*lmdev) || !ops || !ops->fn_query ||
 		    num_fns > LM_MAX_FNS))
@@ -219,12 +277,12 @@ struct lm_device *_lm_alloc_device(struct device *parent,
 	if (!lmdev)
 		return NULL;
 
-	devnum = ida_alloc_max(&lm_ida, LM_MAX_DEVICES - 1, GFP_KERNEL);
-	if (devnum < 0)
+	if (xa_alloc(&lm_devices, &devnum, NULL,
+		     XA_LIMIT(0, LM_MAX_DEVICES - 1), GFP_KERNEL))
 		return NULL;
 
 	if (lm_alloc_fns(lmdev, num_fns)) {
-		ida_free(&lm_ida, devnum);
+		xa_erase(&lm_devices, devnum);
 		return NULL;
 	}
 
@@ -236,7 +294,7 @@ struct lm_device *_lm_alloc_device(struct device *parent,
 	init_rwsem(&lmdev->registration_lock);
 	device_initialize(&lmdev->dev);
 	/* From here on the release function frees everything. */
-	if (dev_set_name(&lmdev->dev, "lm%d", devnum)) {
+	if (dev_set_name(&lmdev->dev, "lm%u", devnum)) {
 		put_device(&no_free_ptr(lmdev)->dev);
 		return NULL;
 	}
@@ -269,19 +327,38 @@ static bool lm_ops_complete(const struct lm_device *lmdev)
  * @lmdev: Allocated with lm_alloc_device(), with mig_caps, prov_caps and
  *	compat filled in
  *
- * Creates /dev/lmN and the sysfs directory. From the moment this is called
- * the ops may be called.
+ * Creates /dev/lmN and the sysfs directory, then makes the device known to
+ * the netlink family and announces it to the family's monitors. From the
+ * moment this is called the ops may be called.
  *
  * Return: 0 or -errno; on failure the caller still owns its reference.
  */
 int lm_register_device(struct lm_device *lmdev)
 {
+	void *old;
+	int ret;
+
 	if (WARN_ON(!lm_ops_complete(lmdev)))
 		return -EINVAL;
 
 	cdev_init(&lmdev->cdev, &lm_fops);
 	lmdev->cdev.owner = THIS_MODULE;
-	return cdev_device_add(&lmdev->cdev, &lmdev->dev);
+	ret = cdev_device_add(&lmdev->cdev, &lmdev->dev);
+	if (ret)
+		return ret;
+
+	/*
+	 * Under the write lock, so that no change to a function is notified
+	 * before the device is. Its id's entry is reserved: nothing to
+	 * allocate, nothing to fail.
+	 */
+	scoped_guard(rwsem_write, &lmdev->registration_lock) {
+		old = xa_store(&lm_devices, lm_device_id(lmdev), lmdev,
+			       GFP_KERNEL);
+		WARN_ON(xa_is_err(old) || old);
+		lm_nl_dev_notify(lmdev, LM_NL_CMD_DEV_ADD_NTF);
+	}
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(lm_register_device, LM);
 
@@ -290,17 +367,19 @@ EXPORT_SYMBOL_NS_GPL(lm_register_device, LM);
  * @lmdev: Registered with lm_register_device()
  *
  * Waits for every running operation to finish, then fails every later one,
- * on /dev/lmN and on the data files, with -ENODEV, whatever user space
- * still holds open. No op is called once this returns: the driver may then
- * tear down its functions. The caller still has to lm_put() its reference.
+ * on /dev/lmN, on the data files and through the netlink family, with
+ * -ENODEV, whatever user space still holds open. The family's monitors
+ * hear of the removal after the last change to the device's functions. No
+ * op is called once this returns: the driver may then tear down its
+ * functions. The caller still has to lm_put() its reference.
  */
 void lm_unregister_device(struct lm_device *lmdev)
 {
 	unsigned int i;
 
-	cdev_device_del(&lmdev->cdev, &lmdev->dev);
-
 	down_write(&lmdev->registration_lock);
+	/* Back to a reserved entry: the id stays taken until the release. */
+	xa_store(&lm_devices, lm_device_id(lmdev), NULL, GFP_KERNEL);
 	lmdev->ops = NULL;
 	for (i = 0; i < lmdev->num_fns; i++) {
 		struct lm_fn *fn = &lmdev->fns[i];
@@ -310,7 +389,12 @@ void lm_unregister_device(struct lm_device *lmdev)
 		/* Pollers wake up to find the device gone. */
 		wake_up_interruptible_all(&fn->data_wait);
 	}
+	/* While the device, its parent included, is still all there. */
+	lm_nl_dev_notify(lmdev, LM_NL_CMD_DEV_DEL_NTF);
 	up_write(&lmdev->registration_lock);
+
+	/* Unlocked: removing the sysfs files waits for readers that lock. */
+	cdev_device_del(&lmdev->cdev, &lmdev->dev);
 }
 EXPORT_SYMBOL_NS_GPL(lm_unregister_device, LM);
 
@@ -368,8 +452,14 @@ static int __init lm_init(void)
 	ret = class_register(&lm_class);
 	if (ret)
 		goto err_chrdev;
+
+	ret = lm_nl_register();
+	if (ret)
+		goto err_class;
 	return 0;
 
+err_class:
+	class_unregister(&lm_class);
 err_chrdev:
 	unregister_chrdev_region(lm_devt, LM_MAX_DEVICES);
 	return ret;
@@ -377,9 +467,10 @@ err_chrdev:
 
 static void __exit lm_exit(void)
 {
+	lm_nl_unregister();
 	class_unregister(&lm_class);
 	unregister_chrdev_region(lm_devt, LM_MAX_DEVICES);
-	WARN_ON(!ida_is_empty(&lm_ida));
+	WARN_ON(!xa_empty(&lm_devices));
 }
 
 module_init(lm_init);

@@ -203,7 +203,10 @@ struct lm_fn {
  *	@registration_lock held for read.
  * @driver_name: The driver's module name
  * @registration_lock: Protects @ops: held for read by every user-facing
- *	operation, for write by unregister, which sets @ops to NULL
+ *	operation, for write by unregister, which sets @ops to NULL. Also
+ *	held for write while the device is published to, and withdrawn from,
+ *	the netlink family, so that no change to a function is notified
+ *	outside of that
  * @ops: The driver's operations, NULL once unregistered
  * @fns: The controlled functions
  *

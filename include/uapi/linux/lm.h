@@ -534,15 +534,44 @@ struct lm_stream_end {
  * DOC: Generic netlink family "lm"
  *
  * Discovery, provisioning and monitoring without opening a device: the
- * family's specification is docs/netlink/lm.yaml. Devices are named by
- * LM_A_DEV_ID, the N of /dev/lmN; functions by LM_A_FN_DEV_ID and
- * LM_A_FN_INDEX. LM_NL_CMD_FN_SET needs CAP_NET_ADMIN and applies the rules
- * of LM_FN_PROVISION and LM_FN_SET_MIGRATABLE, with the same errnos and an
- * extack message for each refusal. The "monitor" multicast group carries
- * LM_NL_CMD_DEV_ADD_NTF and LM_NL_CMD_DEV_DEL_NTF (the reply of
- * LM_NL_CMD_DEV_GET) and LM_NL_CMD_FN_CHANGE_NTF (the reply of
- * LM_NL_CMD_FN_GET) whenever a function's migration state, provisioning or
- * migratable setting changes.
+ * family's specification is docs/netlink/lm.yaml. The family exists in the
+ * initial network namespace only, as the devices belong to the host.
+ * Devices are named by LM_A_DEV_ID, the N of /dev/lmN; functions by
+ * LM_A_FN_DEV_ID and LM_A_FN_INDEX. A dump of functions, of one device
+ * (LM_A_FN_DEV_ID given) or of all, takes as many messages as it needs, in
+ * the order of device id and index.
+ *
+ * LM_NL_CMD_FN_SET needs CAP_NET_ADMIN (EPERM otherwise) and applies the
+ * rules of LM_FN_PROVISION and LM_FN_SET_MIGRATABLE, with the same errnos;
+ * each attribute present is a value to set (LM_FN_PROVISION's flags are the
+ * attributes given). Every rule is checked before anything changes; then
+ * migratable is disabled first, provisioning applied (going offline before
+ * resource changes, online after them) and migratable enabled last. A
+ * device failure stops the request where it happens.
+ *
+ * Every refusal carries an extack message. The errnos, besides those of the
+ * ioctls: EINVAL for a missing LM_A_FN_DEV_ID or LM_A_FN_INDEX (and
+ * LM_A_DEV_ID of a get), an attribute of the wrong type or length, or one
+ * the command does not take; ERANGE for an attribute value out of its range
+ * (online or migratable above 1) and for an index beyond the device's
+ * functions; ENODEV for a device id that names no registered device. The
+ * offending attribute is marked in the extack.
+ *
+ * The "monitor" multicast group carries LM_NL_CMD_DEV_ADD_NTF once a device
+ * is registered and LM_NL_CMD_DEV_DEL_NTF when it is unregistered (both the
+ * reply of LM_NL_CMD_DEV_GET), and LM_NL_CMD_FN_CHANGE_NTF (the reply of
+ * LM_NL_CMD_FN_GET) in between. A function change notification is sent
+ * once for each request, by ioctl or by netlink, that changed the function's
+ * migration state, provisioning or migratable setting, and tells the
+ * function as the request left it: a LM_FN_SET_STATE walking several arcs
+ * notifies once, with its final state; a failed request notifies if it
+ * changed anything (a walk that took some arcs, ENODATA leaving RESUMING for
+ * ERROR); every LM_FN_RESET carried out notifies, even in RUNNING. The
+ * notifications of one function come in the order of its changes, and
+ * those of a device after its LM_NL_CMD_DEV_ADD_NTF and before its
+ * LM_NL_CMD_DEV_DEL_NTF. A listener whose socket could not take a
+ * notification, or for which one could not be built, gets ENOBUFS from its
+ * next receive: it should dump again.
  */
 
 #define LM_FAMILY_NAME "lm"
