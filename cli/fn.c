@@ -35,14 +35,14 @@ static void fn_usage(void)
 	      stdout);
 }
 
-/* "help" as the only word left: the usage, and the command is done. */
-#define FN_HELP_OR_GO_ON(lc)			\
-	do {					\
-		if (lmctl_wants_help(lc)) {	\
-			fn_usage();		\
-			return 0;		\
-		}				\
-	} while (0)
+/* "help" as the only word left: print the usage; the command is done. */
+static bool fn_help(const struct lmctl *lc)
+{
+	if (!lmctl_wants_help(lc))
+		return false;
+	fn_usage();
+	return true;
+}
 
 static int fn_show_one(const struct lm_fn_desc *desc, void *arg)
 {
@@ -59,7 +59,8 @@ static int cmd_fn_show(struct lmctl *lc)
 	struct lm_ctx *ctx;
 	int ret;
 
-	FN_HELP_OR_GO_ON(lc);
+	if (fn_help(lc))
+		return 0;
 	if (lmctl_peek(lc)) {
 		ret = lmctl_next_handle(lc, "fn show", HANDLE_DEV_OR_FN, &h);
 		if (ret)
@@ -125,7 +126,8 @@ static int cmd_fn_provision(struct lmctl *lc)
 	uint32_t seen = 0;
 	int ret;
 
-	FN_HELP_OR_GO_ON(lc);
+	if (fn_help(lc))
+		return 0;
 	ret = lmctl_next_handle(lc, cmd, HANDLE_FN, &h);
 	if (ret)
 		return ret;
@@ -173,7 +175,7 @@ static int parse_settable_state(const char *arg, uint32_t *state)
 	unsigned int i;
 
 	if (!lm_mig_state_parse(arg, state))
-		for (i = 0; i < sizeof(settable_states) / sizeof(*state); i++)
+		for (i = 0; i < ARRAY_SIZE(settable_states); i++)
 			if (*state == settable_states[i])
 				return 0;
 	return lmctl_err(EXIT_USAGE, "state: expected running, stop or running_p2p, not '%s'",
@@ -205,7 +207,8 @@ static int cmd_fn_set(struct lmctl *lc)
 	uint32_t seen = 0, state = 0;
 	int ret;
 
-	FN_HELP_OR_GO_ON(lc);
+	if (fn_help(lc))
+		return 0;
 	ret = lmctl_next_handle(lc, cmd, HANDLE_FN, &h);
 	if (ret)
 		return ret;
@@ -259,7 +262,8 @@ static int cmd_fn_reset(struct lmctl *lc)
 	struct lm_dev *dev;
 	int ret;
 
-	FN_HELP_OR_GO_ON(lc);
+	if (fn_help(lc))
+		return 0;
 	ret = lmctl_next_handle(lc, "fn reset", HANDLE_FN, &h);
 	if (ret)
 		return ret;
@@ -367,7 +371,8 @@ static int cmd_fn_save(struct lmctl *lc)
 	bool to_stdout, cancelled;
 	int ret, fd;
 
-	FN_HELP_OR_GO_ON(lc);
+	if (fn_help(lc))
+		return 0;
 	ret = lmctl_next_handle(lc, "fn save", HANDLE_FN, &h);
 	if (ret)
 		return ret;
@@ -426,7 +431,8 @@ static int cmd_fn_restore(struct lmctl *lc)
 	const char *file;
 	int ret, fd;
 
-	FN_HELP_OR_GO_ON(lc);
+	if (fn_help(lc))
+		return 0;
 	ret = lmctl_next_handle(lc, "fn restore", HANDLE_FN, &h);
 	if (ret)
 		return ret;
@@ -495,7 +501,8 @@ static int cmd_fn_migrate(struct lmctl *lc)
 	bool cancelled;
 	int ret;
 
-	FN_HELP_OR_GO_ON(lc);
+	if (fn_help(lc))
+		return 0;
 	ret = lmctl_next_handle(lc, cmd, HANDLE_FN, &hs) ?:
 	      lmctl_next_handle(lc, cmd, HANDLE_FN, &hd);
 	if (ret)
@@ -606,7 +613,7 @@ int cmd_fn(struct lmctl *lc)
 		fn_usage();
 		return 0;
 	}
-	for (i = 0; i < sizeof(fn_cmds) / sizeof(fn_cmds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(fn_cmds); i++)
 		if (!strcmp(cmd, fn_cmds[i].name))
 			return fn_cmds[i].fn(lc);
 	return lmctl_unknown("fn", cmd, "lmctl fn help");

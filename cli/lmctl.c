@@ -86,10 +86,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(objects); i++)
 		if (!strcmp(object, objects[i].name))
 			break;
-	if (i == sizeof(objects) / sizeof(objects[0]))
+	if (i == ARRAY_SIZE(objects))
 		return lmctl_err(EXIT_USAGE, "unknown object '%s': try 'lmctl help'",
 				 object);
 	ret = objects[i].fn(&lc);

@@ -12,6 +12,8 @@
 
 #include "liblm.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Exit statuses: the request failed; the command line is wrong. */
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "json_print.h"
+#include "lmctl.h"
 #include "print.h"
 
 /* By bit number, as include/uapi/linux/lm.h defines them. */
@@ -23,8 +24,6 @@ static const char *const prov_names[] = {
 	"online",	/* LM_PROV_ONLINE */
 };
 
-#define NR(a) (sizeof(a) / sizeof((a)[0]))
-
 void print_dev(const struct lm_dev_desc *d)
 {
 	char name[16];
@@ -38,9 +37,9 @@ void print_dev(const struct lm_dev_desc *d)
 	print_string(PRINT_ANY, "compat", " compat %s", d->compat);
 	print_uint(PRINT_ANY, "num_fns", " fns %llu", d->num_fns);
 	print_flags(PRINT_ANY, "mig_caps", " mig_caps %s", mig_cap_names,
-		    NR(mig_cap_names), d->mig_caps);
+		    ARRAY_SIZE(mig_cap_names), d->mig_caps);
 	print_flags(PRINT_ANY, "prov_caps", " prov_caps %s", prov_names,
-		    NR(prov_names), d->prov_caps);
+		    ARRAY_SIZE(prov_names), d->prov_caps);
 	print_uint(PRINT_ANY, "stream_version", " stream_version %llu",
 		   d->stream_version);
 	print_nl();

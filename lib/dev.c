@@ -87,6 +87,7 @@ static int lm_sysfs_parent(const char *name, char *buf, size_t size)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	const char *base;
+	size_t len;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), LM_SYSFS_CLASS "/%s/device", name);
@@ -96,9 +97,10 @@ static int lm_sysfs_parent(const char *name, char *buf, size_t size)
 	link[n] = 0;
 	base = strrchr(link, '/');
 	base = base ? base + 1 : link;
-	if (strlen(base) >= size)
+	len = strlen(base);
+	if (len >= size)
 		return -ENAMETOOLONG;
-	strcpy(buf, base);
+	memcpy(buf, base, len + 1);
 	return 0;
 }
 
@@ -220,7 +222,7 @@ const struct lm_device_info *lm_dev_info(const struct lm_dev *dev)
 }
 
 int lm_dev_fn_info(struct lm_dev *dev, uint32_t fn,
-			     struct lm_fn_info *info)
+		   struct lm_fn_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
@@ -229,7 +231,7 @@ int lm_dev_fn_info(struct lm_dev *dev, uint32_t fn,
 }
 
 int lm_dev_fn_set_state(struct lm_dev *dev, uint32_t fn,
-				  uint32_t state, int *data_fd)
+			uint32_t state, int *data_fd)
 {
 	struct lm_fn_mig_state ms = {
 		.size = sizeof(ms),
@@ -247,7 +249,7 @@ int lm_dev_fn_set_state(struct lm_dev *dev, uint32_t fn,
 }
 
 int lm_dev_fn_get_state(struct lm_dev *dev, uint32_t fn,
-				  uint32_t *state)
+			uint32_t *state)
 {
 	struct lm_fn_mig_state ms = { .size = sizeof(ms), .fn = fn };
 	int ret = lm_ioctl(dev->fd, LM_FN_GET_STATE, &ms);
@@ -258,7 +260,7 @@ int lm_dev_fn_get_state(struct lm_dev *dev, uint32_t fn,
 }
 
 int lm_dev_fn_data_size(struct lm_dev *dev, uint32_t fn,
-				  uint64_t *bytes)
+			uint64_t *bytes)
 {
 	struct lm_fn_data_size ds = { .size = sizeof(ds), .fn = fn };
 	int ret = lm_ioctl(dev->fd, LM_FN_DATA_SIZE, &ds);
@@ -276,7 +278,7 @@ int lm_dev_fn_reset(struct lm_dev *dev, uint32_t fn)
 }
 
 int lm_data_precopy_info(int data_fd, uint64_t *initial_bytes,
-				   uint64_t *dirty_bytes)
+			 uint64_t *dirty_bytes)
 {
 	struct lm_precopy_info info = { .size = sizeof(info) };
 	int ret = lm_ioctl(data_fd, LM_PRECOPY_INFO, &info);

@@ -596,8 +596,9 @@ int lm_fn_save(struct lm_dev *dev, uint32_t fn, int out_fd,
  * -errno of reading @in_fd or of the state changes; the errno the core
  * gives a stream it refuses (-EPROTO, -EPROTONOSUPPORT, -EXDEV, -EBADMSG,
  * -EMSGSIZE, and -ENODATA for a stream that ended early); -ECANCELED when
- * @progress asked. On failure the function is reset (lm_dev_fn_reset()):
- * it runs again with an empty state, ready for another attempt.
+ * @progress asked. A failure once the function entered RESUMING resets it
+ * (lm_dev_fn_reset()): it runs again with an empty state, ready for
+ * another attempt; a failure before leaves it in its original state.
  */
 int lm_fn_restore(struct lm_dev *dev, uint32_t fn, int in_fd,
 		  lm_progress_cb progress, void *arg,

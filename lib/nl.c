@@ -565,7 +565,7 @@ static int lm_nl_parse_dev_one(struct lm_ctx *ctx, struct nlmsghdr *nlh,
 }
 
 int lm_dev_get(struct lm_ctx *ctx, uint32_t id,
-			 struct lm_dev_desc *desc)
+	       struct lm_dev_desc *desc)
 {
 	struct lm_nl_one one = { .desc = desc };
 	struct nl_msg *msg = lm_nl_msg(ctx, LM_NL_CMD_DEV_GET, 0);
@@ -625,7 +625,7 @@ static int lm_nl_parse_fn_one(struct lm_ctx *ctx, struct nlmsghdr *nlh,
 }
 
 int lm_fn_get(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index,
-			struct lm_fn_desc *desc)
+	      struct lm_fn_desc *desc)
 {
 	struct lm_nl_one one = { .desc = desc };
 	struct nl_msg *msg = lm_nl_msg(ctx, LM_NL_CMD_FN_GET, 0);
@@ -662,7 +662,7 @@ static int lm_nl_parse_fn_each(struct lm_ctx *ctx, struct nlmsghdr *nlh,
 }
 
 int lm_fn_list(struct lm_ctx *ctx, uint32_t dev_id, lm_fn_cb cb,
-			 void *arg)
+	       void *arg)
 {
 	struct lm_nl_fn_walk walk = { .cb = cb, .arg = arg };
 	struct nl_msg *msg = lm_nl_msg(ctx, LM_NL_CMD_FN_GET, NLM_F_DUMP);
@@ -680,7 +680,7 @@ int lm_fn_list(struct lm_ctx *ctx, uint32_t dev_id, lm_fn_cb cb,
 		    LM_CFG_ONLINE | LM_CFG_MIGRATABLE)
 
 int lm_fn_set(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index,
-			const struct lm_fn_cfg *cfg)
+	      const struct lm_fn_cfg *cfg)
 {
 	struct nl_msg *msg;
 	int ret = 0;
@@ -762,7 +762,7 @@ static int lm_nl_event(struct nlmsghdr *nlh, struct lm_event *ev)
 }
 
 int lm_monitor_read(struct lm_ctx *ctx, bool nonblock,
-			      lm_event_cb cb, void *arg)
+		    lm_event_cb cb, void *arg)
 {
 	struct lm_event ev;
 	struct nlmsghdr *nlh;

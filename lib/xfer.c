@@ -146,8 +146,8 @@ static void lm_close(int *fd)
 }
 
 int lm_fn_save(struct lm_dev *dev, uint32_t fn, int out_fd,
-			 lm_progress_cb progress, void *arg,
-			 struct lm_xfer_result *result)
+	       lm_progress_cb progress, void *arg,
+	       struct lm_xfer_result *result)
 {
 	struct lm_xfer_result res = {};
 	uint32_t orig, state;
@@ -251,8 +251,8 @@ static void lm_fn_recover(struct lm_dev *dev, uint32_t fn, uint32_t orig,
 }
 
 int lm_fn_restore(struct lm_dev *dev, uint32_t fn, int in_fd,
-			    lm_progress_cb progress, void *arg,
-			    struct lm_xfer_result *result)
+		  lm_progress_cb progress, void *arg,
+		  struct lm_xfer_result *result)
 {
 	struct lm_xfer_result res = {};
 	bool resumed = false;
@@ -470,9 +470,9 @@ out:
 }
 
 int lm_fn_migrate(struct lm_dev *src, uint32_t src_fn,
-			    struct lm_dev *dst, uint32_t dst_fn,
-			    const struct lm_migrate_opts *opts,
-			    struct lm_migrate_result *result)
+		  struct lm_dev *dst, uint32_t dst_fn,
+		  const struct lm_migrate_opts *opts,
+		  struct lm_migrate_result *result)
 {
 	struct lm_migration m = {
 		.src = src,
