@@ -362,6 +362,31 @@ holds "save: the bar reaches 100%" -n "$(grep -F '[#############################
 run lmctl fn save $LM/0 $T/bar.lms
 holds "save: no bar when stderr is no terminal" ! -s $T/err
 
+# A signal cancels a save: the function is put back, no file is left.
+OLD_SIM=$SIM
+OLD_LM=$LM
+new_sim 1 7 $((256 * MIB))
+echo 99 > $D/$SIM/fn0/fill
+lmctl fn set $LM/0 migratable on
+lmctl fn save $LM/0 $T/big.lms 2> $T/err &
+pid=$!
+n=0
+while ! ls -A $T | grep -q '^\.big\.lms\.' && [ $n -lt 100 ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+kill -TERM $pid
+wait $pid
+same "save: SIGTERM fails it" $? 1
+holds "save: SIGTERM, the message" \
+	-n "$(grep "fn save $LM/0: interrupted; the function was put back" $T/err)"
+same "save: SIGTERM, the function runs" "$(fn_state 0)" running
+holds "save: SIGTERM, no file" ! -e $T/big.lms
+holds "save: SIGTERM, no temporary file" -z "$(ls -A $T | grep '^\.')"
+echo 1 > $D/$SIM/remove
+SIM=$OLD_SIM
+LM=$OLD_LM
+
 # --- migrate: a busy function, with and without PRE_COPY.
 echo 4242 > $D/$SIM/fn0/fill
 echo 32 > $D/$SIM/fn0/busy
