@@ -4,9 +4,13 @@
 #
 #   make            kernel modules (W=1, warnings are errors) and user space
 #   make check      install what is missing, build, run every test in VMs
-#   make demo       a live migration inside a VM
+#   make demo       a live migration inside a VM, driven by lmctl
+#   make bench      liblm and lmctl measured against their baselines, in a VM
 #   make sparse     sparse over the kernel code (any warning fails)
 #   make checkpatch checkpatch.pl --strict over the kernel code
+#   make lib cli    liblm (shared, static, pkg-config file) and lmctl
+#   make install    liblm, its headers, lmctl, man pages, bash completion
+#                   (PREFIX=/usr/local, DESTDIR)
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -23,19 +27,58 @@ USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE \
 SELFTEST_CFLAGS := $(USER_CFLAGS) -Wno-unused-parameter -Wno-clobbered \
 	-Wno-sign-compare
 
-# The netlink selftest talks to the family through libnl-genl-3.
+# The netlink selftest and liblm talk to the family through libnl-genl-3.
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
 SELFTESTS := $(patsubst tests/selftests/%.c,%,$(wildcard tests/selftests/lm_*.c))
 SELFTEST_BINS := $(addprefix $(BUILD)/tests/,$(SELFTESTS))
-DEMO_BIN := $(BUILD)/demo/lm_demo
 KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
 	'drivers/*.c' 'drivers/*.h' 'include/*.h')
 
-.PHONY: all modules tests demo-bin deps check demo sparse checkpatch clean
+# User space beyond the tests: what the kernel's W=1 asks of C, as errors.
+STRICT_CFLAGS := -Wall -Wextra -Werror -Wmissing-prototypes \
+	-Wstrict-prototypes -Wmissing-declarations -Wold-style-definition \
+	-Wshadow -Wformat=2 -Wformat-overflow=2 -Wpointer-arith -Wundef \
+	-Wwrite-strings -Wvla -Wcast-function-type -Wimplicit-fallthrough
 
-all: modules tests demo-bin
+# liblm: LGPL-2.1-or-later, the ABI is lib/liblm.map's.
+LIBLM_VERSION := 1.0.0
+LIBLM_SONAME := liblm.so.1
+LIBLM_DIR := $(BUILD)/lib
+LIBLM_SRCS := $(wildcard lib/*.c)
+LIBLM_OBJS := $(patsubst lib/%.c,$(LIBLM_DIR)/%.o,$(LIBLM_SRCS))
+LIBLM_SO := $(LIBLM_DIR)/liblm.so.$(LIBLM_VERSION)
+LIBLM_A := $(LIBLM_DIR)/liblm.a
+LIBLM_PC := $(LIBLM_DIR)/liblm.pc
+LIBLM_CFLAGS := $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fPIC \
+	-DLIBLM_VERSION='"$(LIBLM_VERSION)"' -I$(CURDIR)/include/uapi \
+	$(LIBNL_CFLAGS)
+# Programs of this tree find liblm in ../lib from where they are: build/lib
+# on the host, /lm/lib in the test VM (where the suites put it).
+LIBLM_LINK = -L$(LIBLM_DIR) -llm -Wl,-rpath,'$$ORIGIN/../lib' 
+
+LMCTL := $(BUILD)/cli/lmctl
+LMCTL_SRCS := $(wildcard cli/*.c)
+LMCTL_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(LMCTL_SRCS))
+LMCTL_CFLAGS := $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE \
+	-I$(CURDIR)/lib -I$(CURDIR)/include/uapi
+
+LIBLM_TESTS := $(BUILD)/tests/liblm_api $(BUILD)/tests/pty_run
+BENCH_BIN := $(BUILD)/bench/lm_bench
+MAN_PAGES := $(wildcard docs/man/*.8)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+
+.PHONY: all modules tests deps check demo bench sparse checkpatch clean \
+	lib cli liblm-tests bench-bin man-check install FORCE
+
+all: modules tests lib cli liblm-tests
 
 deps:
 	bash scripts/deps.sh
@@ -60,11 +103,84 @@ $(BUILD)/tests/%: tests/selftests/%.c tests/selftests/*.h include/uapi/linux/lm.
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) $(SELFTEST_EXTRA_CFLAGS) -o $@ $< -lpthread $(SELFTEST_LIBS)
 
-demo-bin: $(DEMO_BIN)
+lib: $(LIBLM_SO) $(LIBLM_A) $(LIBLM_PC)
 
-$(DEMO_BIN): tests/demo/lm_demo.c tests/selftests/lm_util.h include/uapi/linux/lm.h
+$(LIBLM_DIR)/%.o: lib/%.c lib/*.h include/uapi/linux/lm.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -o $@ $<
+	$(CC) $(LIBLM_CFLAGS) -c -o $@ $<
+
+$(LIBLM_SO): $(LIBLM_OBJS) lib/liblm.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIBLM_SONAME) \
+		-Wl,--version-script=lib/liblm.map -Wl,--no-undefined \
+		-o $@ $(LIBLM_OBJS) $(LIBNL_LIBS)
+	ln -sf $(notdir $@) $(LIBLM_DIR)/$(LIBLM_SONAME)
+	ln -sf $(LIBLM_SONAME) $(LIBLM_DIR)/liblm.so
+
+$(LIBLM_A): $(LIBLM_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The pkg-config file of the installation directories given now: made
+# every time, since they are make variables, not files.
+gen_pc = sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
+	-e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(LIBLM_VERSION)|' \
+	lib/liblm.pc.in > $(1)
+
+$(LIBLM_PC): lib/liblm.pc.in FORCE
+	@mkdir -p $(dir $@)
+	$(call gen_pc,$@)
+
+FORCE:
+
+cli: $(LMCTL)
+
+$(BUILD)/cli/%.o: cli/%.c cli/*.h lib/liblm.h include/uapi/linux/lm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(LMCTL_CFLAGS) -c -o $@ $<
+
+$(LMCTL): $(LMCTL_OBJS) $(LIBLM_SO)
+	$(CC) $(CFLAGS) -o $@ $(LMCTL_OBJS) $(LIBLM_LINK)
+
+liblm-tests: $(LIBLM_TESTS)
+
+$(BUILD)/tests/liblm_%: tests/selftests/liblm_%.c tests/selftests/*.h lib/liblm.h $(LIBLM_SO) $(KSFT)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -I$(CURDIR)/lib -o $@ $< $(LIBLM_LINK) -lpthread
+
+$(BUILD)/tests/pty_run: tests/selftests/pty_run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -lutil
+
+bench-bin: $(BENCH_BIN)
+
+$(BENCH_BIN): tests/bench/lm_bench.c tests/selftests/lm_util.h lib/liblm.h $(LIBLM_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -I$(CURDIR)/lib -o $@ $< $(LIBLM_LINK)
+
+# Every man page formats without a groff warning.
+man-check:
+	@for m in $(MAN_PAGES); do \
+		out=$$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 \
+			man --warnings=w -E UTF-8 -l -Tutf8 -Z $$m 2>&1 >/dev/null); \
+		if [ -n "$$out" ]; then echo "$$m:"; echo "$$out"; exit 1; fi; \
+		echo "$$m: ok"; \
+	done
+
+install: lib cli
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(COMPLETIONDIR)
+	install -m 0755 $(LIBLM_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIBLM_SO)) $(DESTDIR)$(LIBDIR)/$(LIBLM_SONAME)
+	ln -sf $(LIBLM_SONAME) $(DESTDIR)$(LIBDIR)/liblm.so
+	install -m 0644 $(LIBLM_A) $(DESTDIR)$(LIBDIR)/
+	$(call gen_pc,$(DESTDIR)$(LIBDIR)/pkgconfig/liblm.pc)
+	install -m 0644 lib/liblm.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 include/uapi/linux/lm.h $(DESTDIR)$(INCLUDEDIR)/linux/
+	$(CC) $(CFLAGS) -o $(DESTDIR)$(SBINDIR)/lmctl $(LMCTL_OBJS) \
+		-L$(LIBLM_DIR) -llm
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 cli/lmctl-completion.bash $(DESTDIR)$(COMPLETIONDIR)/lmctl
 
 # sparse prints warnings without failing the build: collect them and fail.
 # C=2 checks every file, not only those being rebuilt.
@@ -90,6 +206,9 @@ check: deps
 
 demo: deps
 	bash tests/demo/run.sh
+
+bench: deps
+	bash tests/bench/run.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

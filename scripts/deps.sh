@@ -4,8 +4,9 @@
 # Install everything the build, the VM test rig and the demo need, from
 # Debian packages only: a 6.12 kernel image with the headers of exactly the
 # same version and QEMU 10 (both from bookworm-backports), busybox for the
-# guest initramfs, sparse, libnl for the userspace library, and the Python
-# modules of the kernel's netlink code generator (scripts/ynl-gen.sh).
+# guest initramfs, sparse, libnl for the userspace library, jq (run in the
+# guest to read lmctl's JSON back), man-db (to check the man pages), and the
+# Python modules of the kernel's netlink code generator (scripts/ynl-gen.sh).
 #
 # The backports mirror is derived from the machine's own apt configuration.
 # Idempotent: a second run with everything present is a no-op.
@@ -73,13 +74,13 @@ kernel_pkgs() {
 main() {
 	local pkgs=(build-essential bc bison flex libelf-dev libssl-dev kmod cpio
 		    busybox-static sparse pkg-config libnl-3-dev libnl-genl-3-dev
-		    python3 zstd xz-utils perl)
+		    python3 zstd xz-utils perl jq man-db groff-base)
 	local kpkgs
 
 	export DEBIAN_FRONTEND=noninteractive
 	enable_backports
 	if [ -z "$(scripts/kver.sh 2>/dev/null)" ] ||
-	   ! need_cmds qemu-system-x86_64 busybox sparse cpio ||
+	   ! need_cmds qemu-system-x86_64 busybox sparse cpio jq man groff ||
 	   ! qemu-system-x86_64 --version | grep -q 'version 10\.' ||
 	   ! pkg-config --exists libnl-genl-3.0; then
 		apt_update

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Everything `make check` promises, in order: the kernel modules build W=1
-# clean, sparse and checkpatch --strict find nothing, the generated netlink
-# code and the uAPI match the family's spec, then the selftests run inside a
-# VM booted from Debian's 6.12 kernel. Each step is one test in the
+# Everything `make check` promises, in order: the kernel modules and user
+# space build W=1 clean, liblm's ABI and installation, lmctl's man pages and
+# completion hold, sparse and checkpatch --strict find nothing, the generated
+# netlink code and the uAPI match the family's spec, then the suites run
+# inside VMs booted from Debian's 6.12 kernel. Each step is one test in the
 # totals; the VM's tests are counted one by one. Ends with the line
 # "N passed, N failed, N skipped" and a non-zero exit on any failure.
 set -uo pipefail
@@ -38,7 +39,10 @@ KVER=$(scripts/kver.sh) || { echo "no Debian 6.12 kernel with headers: run make 
 export KVER
 
 host_step build-modules-W1 make modules
-host_step build-user make tests demo-bin
+host_step build-user make tests lib cli liblm-tests bench-bin
+host_step liblm-abi-install bash tests/lib-check.sh
+host_step man-pages make man-check
+host_step bash-completion bash tests/completion.sh
 host_step sparse make sparse
 host_step checkpatch-strict make checkpatch
 host_step netlink-spec bash scripts/ynl-gen.sh --check

@@ -1,0 +1,95 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Inside the bench VM (tests/bench/run.sh): each measurement against its
+# baseline in the same guest, and the ratios at the end.
+#   bench.sh COPY_MIB MIGRATE_MIB BUSY_PAGES
+. /lm/lib/tap.sh
+
+COPY_MIB=$1
+MIG_MIB=$2
+BUSY=$3
+D=/sys/kernel/debug/lm_sim
+MIB=1048576
+RUNS=3
+
+insmod /lm/modules/lm.ko && insmod /lm/modules/lm_sim.ko devices=0 || exit 1
+
+# The "key value" line of lm_bench's output.
+value() {
+	sed -n "s/^$1 //p" "$2"
+}
+
+# The median of three numbers.
+median3() {
+	printf '%s\n' "$@" | sort -n | sed -n 2p
+}
+
+echo
+echo "=== (a) save + restore of $COPY_MIB MiB through liblm vs memcpy ==="
+if lm_bench copy "$COPY_MIB" > /tmp/copy.out 2>&1; then
+	grep -v ^ratio_ /tmp/copy.out
+	tap_ok "bench: save + restore through liblm"
+else
+	tap_fail "bench: save + restore through liblm" "$(cat /tmp/copy.out)"
+fi
+
+echo
+echo "=== (b) netlink dump: per-function cost at 64 vs 4096 functions ==="
+if lm_bench dump 64 4096 > /tmp/dump.out 2>&1; then
+	grep -v ^ratio_ /tmp/dump.out
+	tap_ok "bench: netlink dump"
+else
+	tap_fail "bench: netlink dump" "$(cat /tmp/dump.out)"
+fi
+
+echo
+echo "=== (c) downtime of lmctl fn migrate, busy function ($MIG_MIB MiB, $BUSY pages per 10 ms) ==="
+exec 3<>$D/new
+echo "2 7 $((MIG_MIB * MIB))" >&3
+read -r SIM LM <&3
+exec 3>&-
+echo 4242 > $D/$SIM/fn0/fill
+echo "$BUSY" > $D/$SIM/fn0/busy
+if ! lmctl fn set $LM/0 migratable on || ! lmctl fn set $LM/1 migratable on; then
+	tap_fail "bench: lmctl fn migrate with and without PRE_COPY" "lmctl fn set failed"
+	tap_exit
+fi
+pre="" stop=""
+ok=1
+for i in $(seq $RUNS); do
+	for mode in on off; do
+		lmctl -j fn migrate $LM/0 $LM/1 precopy $mode > /tmp/m.json || ok=0
+		[ "$(cat $D/$SIM/fn0/digest)" = "$(cat $D/$SIM/fn1/digest)" ] || ok=0
+		d=$(jq -r .migrate.downtime_us /tmp/m.json)
+		echo "run $i, precopy $mode: downtime $d us, $(jq -r .migrate.rounds /tmp/m.json) rounds, stop-copy $(jq -r .migrate.stop_copy_bytes /tmp/m.json) bytes"
+		if [ $mode = on ]; then pre="$pre $d"; else stop="$stop $d"; fi
+		lmctl fn set $LM/0 state running || ok=0
+	done
+done
+# shellcheck disable=SC2086 # the lists are words
+pre=$(median3 $pre)
+# shellcheck disable=SC2086
+stop=$(median3 $stop)
+echo 0 > $D/$SIM/fn0/busy
+echo 1 > $D/$SIM/remove
+if [ $ok = 1 ]; then
+	tap_ok "bench: lmctl fn migrate with and without PRE_COPY (states matched)"
+else
+	tap_fail "bench: lmctl fn migrate with and without PRE_COPY"
+fi
+
+echo
+echo "=== make bench: ratios, each measured side by side in this run ==="
+echo "(a) save + restore of $COPY_MIB MiB of state through liblm / memcpy() of $COPY_MIB MiB:"
+echo "    the stream going straight from the saving to the restoring function"
+echo "    (lm_fn_migrate() without pre-copy): $(value ratio_migrate_memcpy /tmp/copy.out)"
+echo "    the stream stored in a file in memory between lm_fn_save() and"
+echo "    lm_fn_restore(): $(value ratio_save_restore_memcpy /tmp/copy.out)"
+echo "(b) netlink dump, per-function cost at 4096 / at 64 functions: $(value ratio_dump_per_fn /tmp/dump.out)"
+echo "(c) stop-copy downtime of lmctl fn migrate, without / with PRE_COPY: $(awk -v a="$stop" -v b="$pre" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }') (medians of $RUNS: $stop us / $pre us)"
+echo
+
+rmmod lm_sim
+rmmod lm
+tap_exit
