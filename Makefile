@@ -25,6 +25,10 @@ SELFTEST_CFLAGS := $(USER_CFLAGS) -Wno-unused-parameter -Wno-clobbered \
 
 SELFTESTS := $(patsubst tests/selftests/%.c,%,$(wildcard tests/selftests/lm_*.c))
 SELFTEST_BINS := $(addprefix $(BUILD)/tests/,$(SELFTESTS))
+# nvme-lm: the unit tests of the pure command code, built from the driver's
+# own cmds.c, and the tests against an emulated NVMe controller.
+NVME_LM_CMDS := drivers/nvme-lm/cmds.c drivers/nvme-lm/cmds.h
+NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds)
 DEMO_BIN := $(BUILD)/demo/lm_demo
 KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
 	'drivers/*.c' 'drivers/*.h' 'include/*.h')
@@ -39,7 +43,7 @@ deps:
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
-tests: $(SELFTEST_BINS)
+tests: $(SELFTEST_BINS) $(NVME_LM_TESTS)
 
 $(KSFT)/kselftest_harness.h:
 	@test -n "$(LINUX_SOURCE)" || { echo "linux-source-6.12 is not installed: make deps" >&2; exit 1; }
@@ -52,6 +56,17 @@ $(KSFT)/kselftest_harness.h:
 $(BUILD)/tests/%: tests/selftests/%.c tests/selftests/*.h include/uapi/linux/lm.h $(KSFT)/kselftest_harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/tests/nvme-lm/nvme_lm_cmds: tests/nvme-lm/nvme_lm_cmds.c $(NVME_LM_CMDS) \
+		$(wildcard tests/nvme-lm/shim/*/*.h) $(KSFT)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -Itests/nvme-lm/shim -Idrivers/nvme-lm -o $@ \
+		$< drivers/nvme-lm/cmds.c
+
+$(BUILD)/tests/nvme-lm/nvme_lm_dev: tests/nvme-lm/nvme_lm_dev.c tests/selftests/*.h \
+		include/uapi/linux/lm.h $(KSFT)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -Itests/selftests -o $@ $< -lpthread
 
 demo-bin: $(DEMO_BIN)
 
