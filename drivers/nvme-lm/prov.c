@@ -314,6 +314,13 @@ int nvme_lm_provision(struct lm_fn *fn, const struct lm_prov_req *req)
 			sec->hw.scid, nvq, nvi);
 		return -EINVAL;
 	}
+	if (set_online && req->online && !sec->hw.online && sec->hw.vfn &&
+	    pci_num_vf(nd->pdev) && sec->hw.vfn > pci_num_vf(nd->pdev)) {
+		dev_err(dev,
+			"secondary controller %#x is VF %u but only %d VFs are enabled; set sriov_numvfs to 0 first\n",
+			sec->hw.scid, sec->hw.vfn, pci_num_vf(nd->pdev));
+		return -EBUSY;
+	}
 	if (set_online && !req->online && sec->hw.online &&
 	    nvme_lm_sec_vf_bound(sec)) {
 		dev_err(dev,
