@@ -11,14 +11,18 @@
  *
  * Copyright (c) 2026 The lm authors
  */
+#include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/module.h>
 #include <linux/nvme.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "nvme_lm.h"
+
+static struct dentry *nvme_lm_debugfs_root;
 
 /**
  * struct nvme_lm_lmdev - The lm device of a primary controller
@@ -85,6 +89,38 @@ static int nvme_lm_read_id(struct nvme_lm_dev *nd)
 	nd->max_xfer = min_t(u64, xfer, NVME_LM_MAX_XFER);
 	return 0;
 }
+
+/*
+ * debugfs virt_mgmt: write "ACT RT CNTLID NR" to send that Virtualization
+ * Management command unchecked; the write fails with the errno of the
+ * controller's status, which the kernel log decodes.
+ */
+static ssize_t nvme_lm_virt_mgmt_write(struct file *file,
+				       const char __user *ubuf, size_t count,
+				       loff_t *ppos)
+{
+	struct nvme_lm_dev *nd = file->private_data;
+	unsigned int act, rt, cntlid, nr;
+	char buf[64];
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%i %i %i %i", &act, &rt, &cntlid, &nr) != 4 ||
+	    act > 0xf || rt > 0x7 || cntlid > 0xffff || nr > 0xffff)
+		return -EINVAL;
+	ret = nvme_lm_virt_mgmt_raw(nd, act, rt, cntlid, nr);
+	return ret ?: count;
+}
+
+static const struct file_operations nvme_lm_virt_mgmt_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = nvme_lm_virt_mgmt_write,
+};
 
 static void nvme_lm_free(struct nvme_lm_dev *nd)
 {
@@ -183,6 +219,9 @@ static int nvme_lm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = nvme_lm_register(nd, mig_caps);
 	if (ret)
 		goto err_sriov;
+	nd->debugfs = debugfs_create_dir(pci_name(pdev), nvme_lm_debugfs_root);
+	debugfs_create_file("virt_mgmt", 0200, nd->debugfs, nd,
+			    &nvme_lm_virt_mgmt_fops);
 	return 0;
 
 err_sriov:
@@ -205,6 +244,8 @@ static void nvme_lm_remove(struct pci_dev *pdev)
 	/* Surprise removal: nothing may wait for the device any more. */
 	if (!pci_device_is_present(pdev))
 		nvme_lm_ctrl_kill(nd);
+
+	debugfs_remove_recursive(nd->debugfs);
 
 	lm_unregister_device(nd->lm);
 	cancel_work_sync(&nd->reset_work);
@@ -304,7 +345,26 @@ static struct pci_driver nvme_lm_driver = {
 	.err_handler = &nvme_lm_err_handlers,
 	.dev_groups = nvme_lm_groups,
 };
-module_pci_driver(nvme_lm_driver);
+
+static int __init nvme_lm_init(void)
+{
+	int ret;
+
+	nvme_lm_debugfs_root = debugfs_create_dir("nvme-lm", NULL);
+	ret = pci_register_driver(&nvme_lm_driver);
+	if (ret)
+		debugfs_remove_recursive(nvme_lm_debugfs_root);
+	return ret;
+}
+
+static void __exit nvme_lm_exit(void)
+{
+	pci_unregister_driver(&nvme_lm_driver);
+	debugfs_remove_recursive(nvme_lm_debugfs_root);
+}
+
+module_init(nvme_lm_init);
+module_exit(nvme_lm_exit);
 
 MODULE_DESCRIPTION("NVMe primary controller as the migration controller of its secondary controllers");
 MODULE_LICENSE("GPL");

@@ -209,6 +209,7 @@ struct nvme_lm_sec {
  * @id: Identify Controller of the primary
  * @max_xfer: Largest data transfer of one command, bytes
  * @registered: Registered with the core
+ * @debugfs: The device's debugfs directory
  *
  * @reset_lock: Serializes enabling, disabling and resetting the controller
  * @reset_work: Resets the controller (after a timeout, a fatal status or
@@ -241,6 +242,7 @@ struct nvme_lm_dev {
 	struct nvme_lm_id_ctrl id;
 	u32 max_xfer;
 	bool registered;
+	struct dentry *debugfs;
 
 	/* Enable, disable and reset against each other. */
 	struct mutex reset_lock;
@@ -292,6 +294,8 @@ int nvme_lm_provision(struct lm_fn *fn, const struct lm_prov_req *req);
 int nvme_lm_sriov_configure(struct pci_dev *pdev, int num_vfs);
 void nvme_lm_reprov_work(struct work_struct *work);
 int nvme_lm_reprovision(struct nvme_lm_dev *nd);
+int nvme_lm_virt_mgmt_raw(struct nvme_lm_dev *nd, u8 act, u8 rt, u16 cntlid,
+			  u16 nr);
 
 /* mig.c */
 int nvme_lm_mig_init(struct nvme_lm_dev *nd);

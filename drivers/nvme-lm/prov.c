@@ -441,6 +441,42 @@ int nvme_lm_reprovision(struct nvme_lm_dev *nd)
 }
 
 /**
+ * nvme_lm_virt_mgmt_raw - Send one Virtualization Management command as
+ *	given, for debugging
+ * @nd: The device
+ * @act: Action
+ * @rt: Resource type
+ * @cntlid: Controller
+ * @nr: Number of resources
+ *
+ * Nothing is checked before the controller sees it; what the controller
+ * did is read back into every secondary controller's entry after it.
+ *
+ * Return: 0 or the -errno of the controller's status (logged).
+ */
+int nvme_lm_virt_mgmt_raw(struct nvme_lm_dev *nd, u8 act, u8 rt, u16 cntlid,
+			  u16 nr)
+{
+	unsigned int i;
+	int ret;
+
+	if (act >= ARRAY_SIZE(nvme_lm_virt_act_names) ||
+	    !nvme_lm_virt_act_names[act] || rt > NVME_LM_RT_VI)
+		return -EINVAL;
+	guard(mutex)(&nd->prov_lock);
+	ret = nvme_lm_virt_mgmt(nd, act, rt, cntlid, nr);
+	for (i = 0; i < nd->nr_secs; i++) {
+		struct nvme_lm_sec *sec = &nd->secs[i];
+
+		nvme_lm_refresh(sec);
+		sec->want_nvq = sec->hw.nvq;
+		sec->want_nvi = sec->hw.nvi;
+		sec->want_online = sec->hw.online;
+	}
+	return ret;
+}
+
+/**
  * nvme_lm_reprov_work - nvme_lm_reprovision() from a worker
  * @work: &nvme_lm_dev.reprov_work
  */
