@@ -28,7 +28,7 @@ SELFTEST_BINS := $(addprefix $(BUILD)/tests/,$(SELFTESTS))
 # nvme-lm: the unit tests of the pure command code, built from the driver's
 # own cmds.c, and the tests against an emulated NVMe controller.
 NVME_LM_CMDS := drivers/nvme-lm/cmds.c drivers/nvme-lm/cmds.h
-NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds)
+NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds nvme_lm_dev)
 DEMO_BIN := $(BUILD)/demo/lm_demo
 KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
 	'drivers/*.c' 'drivers/*.h' 'include/*.h')
