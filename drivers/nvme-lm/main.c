@@ -329,15 +329,12 @@ static const struct attribute_group *nvme_lm_groups[] = {
 	NULL,
 };
 
-/* Nothing matches by default: devices are handed over explicitly. */
-static const struct pci_device_id nvme_lm_ids[] = {
-	{ }
-};
-MODULE_DEVICE_TABLE(pci, nvme_lm_ids);
-
+/*
+ * No ID table: nothing matches by default, devices are handed over with
+ * driver_override or new_id (which takes any ID only without a table).
+ */
 static struct pci_driver nvme_lm_driver = {
 	.name = "nvme-lm",
-	.id_table = nvme_lm_ids,
 	.probe = nvme_lm_probe,
 	.remove = nvme_lm_remove,
 	.shutdown = nvme_lm_shutdown,
