@@ -51,6 +51,14 @@ echo "# ==== nvme_lm_dev (polling)"
 /lm/bin/nvme_lm_dev -t enumerate -t refuse_bad_values -t io_through_vf \
 	-t controller_reset_reprovisions
 
+# new_id binds too (the documented alternative to driver_override).
+tap_run unbind-pf sh -c "echo $PF > /sys/bus/pci/drivers/nvme-lm/unbind"
+tap_run clear-override sh -c "echo > /sys/bus/pci/devices/$PF/driver_override"
+tap_run bind-via-new_id sh -c "echo '$(cut -c3- /sys/bus/pci/devices/$PF/vendor) $(cut -c3- /sys/bus/pci/devices/$PF/device)' > /sys/bus/pci/drivers/nvme-lm/new_id"
+tap_run pf-bound-by-new_id test "$(readlink /sys/bus/pci/devices/$PF/driver)" \
+	= ../../../../bus/pci/drivers/nvme-lm
+tap_run remove_id sh -c "echo '$(cut -c3- /sys/bus/pci/devices/$PF/vendor) $(cut -c3- /sys/bus/pci/devices/$PF/device)' > /sys/bus/pci/drivers/nvme-lm/remove_id"
+
 tap_run unload-nvme rmmod nvme
 tap_run unload-nvme-core rmmod nvme-core
 tap_run unload-nvme-lm rmmod nvme_lm
