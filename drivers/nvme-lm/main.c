@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/nvme.h>
 #include <linux/pci.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -122,6 +123,13 @@ static const struct file_operations nvme_lm_virt_mgmt_fops = {
 	.write = nvme_lm_virt_mgmt_write,
 };
 
+/* debugfs primary_caps: the Primary Controller Capabilities, read afresh. */
+static int nvme_lm_primary_caps_show(struct seq_file *m, void *unused)
+{
+	return nvme_lm_show_caps(m->private, m);
+}
+DEFINE_SHOW_ATTRIBUTE(nvme_lm_primary_caps);
+
 static void nvme_lm_free(struct nvme_lm_dev *nd)
 {
 	kvfree(nd->secs);
@@ -222,6 +230,8 @@ static int nvme_lm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	nd->debugfs = debugfs_create_dir(pci_name(pdev), nvme_lm_debugfs_root);
 	debugfs_create_file("virt_mgmt", 0200, nd->debugfs, nd,
 			    &nvme_lm_virt_mgmt_fops);
+	debugfs_create_file("primary_caps", 0400, nd->debugfs, nd,
+			    &nvme_lm_primary_caps_fops);
 	return 0;
 
 err_sriov:

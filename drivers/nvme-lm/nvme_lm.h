@@ -296,6 +296,8 @@ void nvme_lm_reprov_work(struct work_struct *work);
 int nvme_lm_reprovision(struct nvme_lm_dev *nd);
 int nvme_lm_virt_mgmt_raw(struct nvme_lm_dev *nd, u8 act, u8 rt, u16 cntlid,
 			  u16 nr);
+struct seq_file;
+int nvme_lm_show_caps(struct nvme_lm_dev *nd, struct seq_file *m);
 
 /* mig.c */
 int nvme_lm_mig_init(struct nvme_lm_dev *nd);

@@ -11,6 +11,7 @@
  */
 #include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "nvme_lm.h"
@@ -474,6 +475,37 @@ int nvme_lm_virt_mgmt_raw(struct nvme_lm_dev *nd, u8 act, u8 rt, u16 cntlid,
 		sec->want_online = sec->hw.online;
 	}
 	return ret;
+}
+
+/**
+ * nvme_lm_show_caps - Print the Primary Controller Capabilities, read again
+ * @nd: The device
+ * @m: Where to
+ *
+ * Return: 0 or -errno.
+ */
+int nvme_lm_show_caps(struct nvme_lm_dev *nd, struct seq_file *m)
+{
+	const struct nvme_lm_pri_caps *caps = &nd->caps;
+	struct nvme_lm_dma buf;
+	int ret;
+
+	ret = nvme_lm_dma_alloc(nd, &buf, NVME_LM_IDENTIFY_SIZE);
+	if (ret)
+		return ret;
+	guard(mutex)(&nd->prov_lock);
+	ret = nvme_lm_read_caps(nd, &buf);
+	nvme_lm_dma_free(nd, &buf);
+	if (ret)
+		return ret;
+	seq_printf(m, "cntlid %u\ncrt %#x\n", caps->cntlid, caps->crt);
+	seq_printf(m, "vqfrt %u\nvqrfa %u\nvqrfap %u\nvqprt %u\nvqfrsm %u\nvqgran %u\n",
+		   caps->vqfrt, caps->vqrfa, caps->vqrfap, caps->vqprt,
+		   caps->vqfrsm, caps->vqgran);
+	seq_printf(m, "vifrt %u\nvirfa %u\nvirfap %u\nviprt %u\nvifrsm %u\nvigran %u\n",
+		   caps->vifrt, caps->virfa, caps->virfap, caps->viprt,
+		   caps->vifrsm, caps->vigran);
+	return 0;
 }
 
 /**
