@@ -529,6 +529,75 @@ TEST_F(nvme, device_errors_decoded)
 	EXPECT_EQ(1, info.irqs);
 }
 
+/* One value of debugfs primary_caps (read afresh by the driver), or -1. */
+static long primary_cap(const char *pf, const char *key)
+{
+	char path[PATH_MAX], buf[1024], *p;
+	size_t klen = strlen(key);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/nvme-lm/%s/primary_caps",
+		 pf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == ' ')
+			return strtol(p + klen + 1, NULL, 0);
+	return -1;
+}
+
+TEST_F_TIMEOUT(nvme, primary_flexible_release, 600)
+{
+	char path[PATH_MAX], cmd[64];
+	long cntlid;
+	struct kmsg k;
+
+	ASSERT_EQ(VQ_TOTAL, primary_cap(self->pf, "vqfrt"));
+	ASSERT_EQ(0, primary_cap(self->pf, "vqrfap"));
+	ASSERT_EQ(0, primary_cap(self->pf, "virfap"));
+	cntlid = primary_cap(self->pf, "cntlid");
+	ASSERT_LE(0, cntlid);
+
+	/* Flexible resources for the primary: they count after a reset. */
+	snprintf(path, sizeof(path), "/sys/kernel/debug/nvme-lm/%s/virt_mgmt",
+		 self->pf);
+	snprintf(cmd, sizeof(cmd), "1 0 %ld 4", cntlid);
+	ASSERT_EQ(0, sysfs_write(path, cmd));
+	snprintf(cmd, sizeof(cmd), "1 1 %ld 2", cntlid);
+	ASSERT_EQ(0, sysfs_write(path, cmd));
+	EXPECT_EQ(0, primary_cap(self->pf, "vqrfap"));
+	ASSERT_EQ(0, sysfs_writef("1", PCI_DEVICES "/%s/reset", self->pf));
+	EXPECT_EQ(4, primary_cap(self->pf, "vqrfap"));
+	EXPECT_EQ(2, primary_cap(self->pf, "virfap"));
+	/* The pool of the secondary controllers shrank by as much. */
+	ASSERT_EQ(0, provision(self->fd, 0, VQ_PER_SEC, 1, 0));
+	EXPECT_EQ(-ENOSPC, provision(self->fd, 1, VQ_PER_SEC, 1, 0));
+	ASSERT_EQ(0, reset_all(self->pf, self->fd, self->info.num_fns));
+
+	/* A new probe gives them back to the secondary controllers. */
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, lm_module_unload("nvme_lm"));
+	ASSERT_EQ(0, kmsg_mark(&k));
+	ASSERT_EQ(0, lm_module_load("nvme-lm", ""));
+	EXPECT_EQ(1, kmsg_count(&k, "releasing the primary controller's 4 VQ and 2 VI flexible resources to the secondary controllers",
+				false));
+	kmsg_done(&k);
+	self->fd = open_lm(self->pf);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(0, primary_cap(self->pf, "vqrfap"));
+	EXPECT_EQ(0, primary_cap(self->pf, "virfap"));
+	EXPECT_EQ(0, provision(self->fd, 0, VQ_PER_SEC, 1, 0));
+	EXPECT_EQ(0, provision(self->fd, 1, VQ_PER_SEC, 1, 0));
+}
+
 TEST_F(nvme, online_vf)
 {
 	struct lm_fn_info info;
