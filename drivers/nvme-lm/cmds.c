@@ -42,6 +42,24 @@ static u64 rd64(const u8 *p, size_t off)
 	return rd32(p, off) | (u64)rd32(p, off + 4) << 32;
 }
 
+static void wr16(u8 *p, size_t off, u16 v)
+{
+	p[off] = v;
+	p[off + 1] = v >> 8;
+}
+
+static void wr32(u8 *p, size_t off, u32 v)
+{
+	wr16(p, off, v);
+	wr16(p, off + 2, v >> 16);
+}
+
+static void wr64(u8 *p, size_t off, u64 v)
+{
+	wr32(p, off, v);
+	wr32(p, off + 4, v >> 32);
+}
+
 /*
  * Read a 128-bit little-endian count; -EOVERFLOW when it does not fit in 64
  * bits, which no structure this driver can hold reaches.
@@ -764,4 +782,140 @@ u32 nvme_lm_udmq_pending(const struct nvme_lm_ring *ring, const void *mem,
 	       nvme_lm_udmq_pop(&walk, mem, &udc) == 0)
 		n++;
 	return n;
+}
+
+/**
+ * nvme_lm_put_chunk_hdr - Write a chunk header
+ * @buf: NVME_LM_CHUNK_HDR_SIZE bytes
+ * @type: &enum nvme_lm_chunk_type (bytes 3:0)
+ * @len: Bytes after the header (bytes 7:4)
+ * @offset: Bytes 15:8
+ * @total: Bytes 23:16
+ */
+void nvme_lm_put_chunk_hdr(void *buf, u32 type, u32 len, u64 offset,
+			   u64 total)
+{
+	wr32(buf, 0, type);
+	wr32(buf, 4, len);
+	wr64(buf, 8, offset);
+	wr64(buf, 16, total);
+}
+
+/**
+ * nvme_lm_put_desc - Write the description chunk, header included
+ * @buf: NVME_LM_DESC_CHUNK bytes
+ * @cs_ver: NVMe Controller State version of the state that follows
+ *
+ * The description: the payload format version (bytes 1:0), @cs_ver (bytes
+ * 3:2), 4 reserved bytes.
+ */
+void nvme_lm_put_desc(void *buf, u16 cs_ver)
+{
+	u8 *d = (u8 *)buf + NVME_LM_CHUNK_HDR_SIZE;
+
+	nvme_lm_put_chunk_hdr(buf, NVME_LM_CHUNK_DESC, NVME_LM_DESC_SIZE, 0, 0);
+	memset(d, 0, NVME_LM_DESC_SIZE);
+	wr16(d, 0, NVME_LM_PAYLOAD_VERSION);
+	wr16(d, 2, cs_ver);
+}
+
+/**
+ * nvme_lm_put_udc - Write one user data change of a UDC chunk
+ * @buf: NVME_LM_UDC_WIRE_SIZE bytes
+ * @udc: The change: NSID (bytes 3:0), NLB (7:4), SLBA (15:8), ESA (16),
+ *	DLBA (17), LBACIR (18); bytes 23:19 reserved
+ */
+void nvme_lm_put_udc(void *buf, const struct nvme_lm_udc *udc)
+{
+	u8 *p = buf;
+
+	memset(p, 0, NVME_LM_UDC_WIRE_SIZE);
+	wr32(p, 0, udc->nsid);
+	wr32(p, 4, udc->nlb);
+	wr64(p, 8, udc->slba);
+	p[16] = udc->esa;
+	p[17] = udc->dlba;
+	p[18] = udc->lbacir;
+}
+
+/**
+ * nvme_lm_chunk_next - Decode the chunk at the start of @buf
+ * @buf: Payload
+ * @len: Bytes left in it
+ * @c: Filled in; @c->data points into @buf
+ *
+ * Return: the bytes the chunk takes, header included, or -EINVAL when the
+ * header or the length it declares runs past @len.
+ */
+int nvme_lm_chunk_next(const void *buf, size_t len, struct nvme_lm_chunk *c)
+{
+	const u8 *p = buf;
+
+	if (len < NVME_LM_CHUNK_HDR_SIZE)
+		return -EINVAL;
+	*c = (struct nvme_lm_chunk){
+		.type = rd32(p, 0),
+		.len = rd32(p, 4),
+		.offset = rd64(p, 8),
+		.total = rd64(p, 16),
+		.data = p + NVME_LM_CHUNK_HDR_SIZE,
+	};
+	if (c->len > len - NVME_LM_CHUNK_HDR_SIZE)
+		return -EINVAL;
+	return NVME_LM_CHUNK_HDR_SIZE + c->len;
+}
+
+/**
+ * nvme_lm_rx_chunk - Check a received chunk against what came before
+ * @rx: The restore so far; updated when the chunk is accepted
+ * @c: The chunk
+ * @cs_ver: The NVMe Controller State version the destination uses
+ * @max_state: The largest controller state the destination takes
+ *
+ * The description comes first, once, of this payload version and state
+ * version, its reserved bytes 0. User data changes come in whole entries,
+ * numbered on. The controller state comes in order, in pieces of one
+ * announced total. A STATE chunk that is accepted is to be copied at
+ * @c->offset of a buffer of @rx->state_total bytes.
+ *
+ * Return: 0, -EMSGSIZE for a state larger than @max_state, -EINVAL for
+ * anything else out of place.
+ */
+int nvme_lm_rx_chunk(struct nvme_lm_rx *rx, const struct nvme_lm_chunk *c,
+		     u16 cs_ver, u64 max_state)
+{
+	if (!rx->desc && c->type != NVME_LM_CHUNK_DESC)
+		return -EINVAL;
+
+	switch (c->type) {
+	case NVME_LM_CHUNK_DESC:
+		if (rx->desc || c->len != NVME_LM_DESC_SIZE || c->offset ||
+		    c->total || rd16(c->data, 0) != NVME_LM_PAYLOAD_VERSION ||
+		    rd16(c->data, 2) != cs_ver || rd32(c->data, 4))
+			return -EINVAL;
+		rx->desc = true;
+		return 0;
+	case NVME_LM_CHUNK_UDC:
+		if (!c->len || c->len % NVME_LM_UDC_WIRE_SIZE ||
+		    c->offset != rx->udc || c->total)
+			return -EINVAL;
+		rx->udc += c->len / NVME_LM_UDC_WIRE_SIZE;
+		return 0;
+	case NVME_LM_CHUNK_STATE:
+		if (!c->len)
+			return -EINVAL;
+		if (c->total > max_state)
+			return -EMSGSIZE;
+		if (!rx->state_total &&
+		    (c->offset || c->total < NVME_LM_CS_HDR_SIZE))
+			return -EINVAL;
+		if ((rx->state_total && c->total != rx->state_total) ||
+		    c->offset != rx->state_len || c->len > c->total - c->offset)
+			return -EINVAL;
+		rx->state_total = c->total;
+		rx->state_len += c->len;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

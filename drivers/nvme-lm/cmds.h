@@ -478,4 +478,67 @@ int nvme_lm_udmq_pop(struct nvme_lm_ring *ring, const void *mem,
 u32 nvme_lm_udmq_pending(const struct nvme_lm_ring *ring, const void *mem,
 			 u32 max);
 
+/*
+ * The payload nvme-lm puts in the lm stream: chunks, each a header
+ * (NVME_LM_CHUNK_HDR_SIZE bytes: type, length, offset, total, little
+ * endian) and that many bytes. See "Payload format" in mig.c.
+ */
+enum nvme_lm_chunk_type {
+	NVME_LM_CHUNK_DESC = 1,
+	NVME_LM_CHUNK_STATE = 2,
+	NVME_LM_CHUNK_UDC = 3,
+};
+
+#define NVME_LM_PAYLOAD_VERSION 1
+#define NVME_LM_CHUNK_HDR_SIZE 24
+#define NVME_LM_DESC_SIZE 8
+#define NVME_LM_DESC_CHUNK (NVME_LM_CHUNK_HDR_SIZE + NVME_LM_DESC_SIZE)
+#define NVME_LM_UDC_WIRE_SIZE 24
+
+/**
+ * struct nvme_lm_chunk - A chunk of payload, decoded
+ * @type: &enum nvme_lm_chunk_type
+ * @len: Bytes at @data
+ * @offset: STATE: offset of the piece in the controller state; UDC: index
+ *	of the first change in the session; DESC: 0
+ * @total: STATE: size of the whole controller state; otherwise 0
+ * @data: The chunk's bytes, inside the buffer it was decoded from
+ */
+struct nvme_lm_chunk {
+	u32 type;
+	u32 len;
+	u64 offset;
+	u64 total;
+	const u8 *data;
+};
+
+void nvme_lm_put_chunk_hdr(void *buf, u32 type, u32 len, u64 offset,
+			   u64 total);
+void nvme_lm_put_desc(void *buf, u16 cs_ver);
+void nvme_lm_put_udc(void *buf, const struct nvme_lm_udc *udc);
+int nvme_lm_chunk_next(const void *buf, size_t len, struct nvme_lm_chunk *c);
+
+/**
+ * struct nvme_lm_rx - What a restore has received so far
+ * @desc: The description
+ * @udc: User data changes
+ * @state_total: Size of the controller state the stream announced, 0
+ *	before its first piece
+ * @state_len: Bytes of it received, in order
+ */
+struct nvme_lm_rx {
+	bool desc;
+	u64 udc;
+	u64 state_total;
+	u64 state_len;
+};
+
+int nvme_lm_rx_chunk(struct nvme_lm_rx *rx, const struct nvme_lm_chunk *c,
+		     u16 cs_ver, u64 max_state);
+
+static inline bool nvme_lm_rx_complete(const struct nvme_lm_rx *rx)
+{
+	return rx->desc && rx->state_total && rx->state_len == rx->state_total;
+}
+
 #endif /* __NVME_LM_CMDS_H */

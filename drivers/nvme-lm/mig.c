@@ -31,86 +31,18 @@ static_assert(NVME_LM_UDMQ_ENTRIES * NVME_LM_UDMQ_ENTRY_SIZE <=
 /**
  * DOC: Payload format
  *
- * The payload of each record is a sequence of chunks, each a &struct
- * nvme_lm_chunk followed by &nvme_lm_chunk.len bytes; a chunk never spans
- * two records. A session starts with a description (NVME_LM_CHUNK_DESC).
- * In PRE_COPY, user data changes the controller logged follow
- * (NVME_LM_CHUNK_UDC, each a &struct nvme_lm_udc_wire). After the stop
- * comes the controller state exactly as Get Controller State returned it
- * (NVME_LM_CHUNK_STATE, in order, pieces at increasing offsets).
+ * The payload of each record is a sequence of chunks, each a header of
+ * NVME_LM_CHUNK_HDR_SIZE bytes (type, length, offset, total; little endian,
+ * see nvme_lm_put_chunk_hdr()) followed by its length of bytes; a chunk
+ * never spans two records. A session starts with a description
+ * (NVME_LM_CHUNK_DESC: payload format version and NVMe Controller State
+ * version). In PRE_COPY, user data changes the controller logged follow
+ * (NVME_LM_CHUNK_UDC, NVME_LM_UDC_WIRE_SIZE bytes each, numbered on by the
+ * offset). After the stop comes the controller state exactly as Get
+ * Controller State returned it (NVME_LM_CHUNK_STATE, in order, each piece at
+ * its offset in a state of the announced total). nvme_lm_rx_chunk() is the
+ * receiving side's check of all this.
  */
-enum nvme_lm_chunk_type {
-	NVME_LM_CHUNK_DESC = 1,
-	NVME_LM_CHUNK_STATE = 2,
-	NVME_LM_CHUNK_UDC = 3,
-};
-
-/**
- * struct nvme_lm_chunk - Header of a piece of payload
- * @type: &enum nvme_lm_chunk_type
- * @len: Bytes after the header
- * @offset: STATE: byte offset of the piece in the state; UDC: index of
- *	the first change in the session; DESC: 0
- * @total: STATE: size of the whole state; otherwise 0
- */
-struct nvme_lm_chunk {
-	__le32 type;
-	__le32 len;
-	__le64 offset;
-	__le64 total;
-};
-
-#define NVME_LM_PAYLOAD_VERSION 1
-
-/**
- * struct nvme_lm_desc - The description chunk
- * @version: NVME_LM_PAYLOAD_VERSION
- * @cs_ver: NVMe Controller State version of the state that follows
- * @reserved: 0
- */
-struct nvme_lm_desc {
-	__le16 version;
-	__le16 cs_ver;
-	__le32 reserved;
-};
-
-/**
- * struct nvme_lm_udc_wire - One user data change in a UDC chunk
- * @nsid: Namespace
- * @nlb: Number of Logical Blocks field of the entry
- * @slba: Starting LBA
- * @esa: Entry Sequence Attribute
- * @dlba: 1 when the blocks were deallocated
- * @lbacir: LBA Change Information Attribute
- * @reserved: 0
- */
-struct nvme_lm_udc_wire {
-	__le32 nsid;
-	__le32 nlb;
-	__le64 slba;
-	u8 esa;
-	u8 dlba;
-	u8 lbacir;
-	u8 reserved[5];
-};
-
-static_assert(sizeof(struct nvme_lm_chunk) == 24);
-static_assert(sizeof(struct nvme_lm_udc_wire) == 24);
-#define NVME_LM_DESC_CHUNK (sizeof(struct nvme_lm_chunk) + \
-			    sizeof(struct nvme_lm_desc))
-
-static void nvme_lm_put_chunk(void *buf, u32 type, u32 len, u64 offset,
-			      u64 total)
-{
-	struct nvme_lm_chunk hdr = {
-		.type = cpu_to_le32(type),
-		.len = cpu_to_le32(len),
-		.offset = cpu_to_le64(offset),
-		.total = cpu_to_le64(total),
-	};
-
-	memcpy(buf, &hdr, sizeof(hdr));
-}
 
 static int nvme_lm_msend(struct nvme_lm_sec *sec, struct nvme_lm_sqe *cmd,
 			 struct nvme_lm_dma *buf, const char *op)
@@ -194,7 +126,8 @@ static int nvme_lm_get_state(struct nvme_lm_sec *sec)
 	ret = nvme_lm_dma_alloc(nd, &buf, nd->max_xfer);
 	if (ret)
 		return ret;
-	len = min_t(u32, nd->max_xfer, NVME_LM_PAGE_SIZE);
+	/* The header first: it tells how much there is to read. */
+	len = NVME_LM_CS_HDR_SIZE;
 	ret = nvme_lm_get_state_piece(sec, &buf, 0, len, &dw0);
 	if (ret)
 		goto out;
@@ -216,7 +149,7 @@ static int nvme_lm_get_state(struct nvme_lm_sec *sec)
 		ret = -ENOMEM;
 		goto out;
 	}
-	memcpy(state, buf.cpu, min_t(u64, len, info.total_bytes));
+	memcpy(state, buf.cpu, len);
 	for (off = len; off < info.total_bytes; off += len) {
 		len = min_t(u64, nd->max_xfer, info.total_bytes - off);
 		ret = nvme_lm_get_state_piece(sec, &buf, off, len, NULL);
@@ -256,13 +189,13 @@ static int nvme_lm_set_state(struct nvme_lm_sec *sec)
 	u8 seq;
 	int ret;
 
-	if (!mig->rdesc || !mig->rbuf || mig->rlen != mig->rexpect) {
+	if (!nvme_lm_rx_complete(&mig->rx) || !mig->rbuf) {
 		dev_err(nvme_lm_dev(nd),
 			"controller %#x: the stream held no complete controller state\n",
 			sec->hw.scid);
 		return -EINVAL;
 	}
-	ret = nvme_lm_parse_cs(mig->rbuf, mig->rlen,
+	ret = nvme_lm_parse_cs(mig->rbuf, mig->rx.state_len,
 			       sec->hw.nvq ? sec->hw.nvq - 1 : 0, &info);
 	if (ret) {
 		dev_err(nvme_lm_dev(nd),
@@ -275,16 +208,16 @@ static int nvme_lm_set_state(struct nvme_lm_sec *sec)
 	ret = nvme_lm_dma_alloc(nd, &buf, nd->max_xfer);
 	if (ret)
 		return ret;
-	for (off = 0; off < mig->rlen; off += len) {
+	for (off = 0; off < mig->rx.state_len; off += len) {
 		struct nvme_lm_dma piece = buf;
+		bool last;
 
-		len = min_t(u64, nd->max_xfer, mig->rlen - off);
+		len = min_t(u64, nd->max_xfer, mig->rx.state_len - off);
+		last = off + len == mig->rx.state_len;
 		if (!off)
-			seq = off + len == mig->rlen ? NVME_LM_SEQIND_ENTIRE :
-						       NVME_LM_SEQIND_FIRST;
+			seq = last ? NVME_LM_SEQIND_ENTIRE : NVME_LM_SEQIND_FIRST;
 		else
-			seq = off + len == mig->rlen ? NVME_LM_SEQIND_LAST :
-						       NVME_LM_SEQIND_MIDDLE;
+			seq = last ? NVME_LM_SEQIND_LAST : NVME_LM_SEQIND_MIDDLE;
 		memcpy(buf.cpu, mig->rbuf + off, len);
 		piece.len = len;
 		ret = nvme_lm_cmd_set_state(&cmd, sec->hw.scid, nd->csvi, 0,
@@ -296,10 +229,10 @@ static int nvme_lm_set_state(struct nvme_lm_sec *sec)
 			break;
 	}
 	nvme_lm_dma_free(nd, &buf);
-	if (!ret && mig->udc_restored)
+	if (!ret && mig->rx.udc)
 		dev_info(nvme_lm_dev(nd),
 			 "controller %#x: state restored, %llu user data changes were logged at the source\n",
-			 sec->hw.scid, mig->udc_restored);
+			 sec->hw.scid, mig->rx.udc);
 	return ret;
 }
 
@@ -307,10 +240,7 @@ static void nvme_lm_restore_end(struct nvme_lm_sec *sec)
 {
 	kvfree(sec->mig.rbuf);
 	sec->mig.rbuf = NULL;
-	sec->mig.rlen = 0;
-	sec->mig.rexpect = 0;
-	sec->mig.rdesc = false;
-	sec->mig.udc_restored = 0;
+	sec->mig.rx = (struct nvme_lm_rx){};
 }
 
 static void nvme_lm_save_end(struct nvme_lm_sec *sec)
@@ -440,16 +370,14 @@ static ssize_t nvme_lm_udc_drain(struct nvme_lm_sec *sec, void *buf,
 				 size_t len)
 {
 	struct nvme_lm_cdq *cdq = sec->mig.cdq;
-	struct nvme_lm_udc_wire *out;
 	struct nvme_lm_sqe cmd;
 	struct nvme_lm_udc udc;
 	size_t room, n = 0;
 	int ret;
 
-	if (!cdq || len < sizeof(struct nvme_lm_chunk) + sizeof(*out))
+	if (!cdq || len < NVME_LM_CHUNK_HDR_SIZE + NVME_LM_UDC_WIRE_SIZE)
 		return 0;
-	out = buf + sizeof(struct nvme_lm_chunk);
-	room = (len - sizeof(struct nvme_lm_chunk)) / sizeof(*out);
+	room = (len - NVME_LM_CHUNK_HDR_SIZE) / NVME_LM_UDC_WIRE_SIZE;
 	while (n < room) {
 		ret = nvme_lm_udmq_pop(&cdq->ring, cdq->mem.cpu, &udc);
 		if (ret == -EAGAIN)
@@ -460,14 +388,8 @@ static ssize_t nvme_lm_udc_drain(struct nvme_lm_sec *sec, void *buf,
 				sec->hw.scid);
 			return ret;
 		}
-		out[n++] = (struct nvme_lm_udc_wire){
-			.nsid = cpu_to_le32(udc.nsid),
-			.nlb = cpu_to_le32(udc.nlb),
-			.slba = cpu_to_le64(udc.slba),
-			.esa = udc.esa,
-			.dlba = udc.dlba,
-			.lbacir = udc.lbacir,
-		};
+		nvme_lm_put_udc(buf + NVME_LM_CHUNK_HDR_SIZE +
+				n++ * NVME_LM_UDC_WIRE_SIZE, &udc);
 	}
 	if (!n)
 		return 0;
@@ -476,10 +398,10 @@ static ssize_t nvme_lm_udc_drain(struct nvme_lm_sec *sec, void *buf,
 			  "Set Features (Controller Data Queue head)");
 	if (ret)
 		return ret;
-	nvme_lm_put_chunk(buf, NVME_LM_CHUNK_UDC, n * sizeof(*out),
-			  sec->mig.udc_saved, 0);
+	nvme_lm_put_chunk_hdr(buf, NVME_LM_CHUNK_UDC, n * NVME_LM_UDC_WIRE_SIZE,
+			      sec->mig.udc_saved, 0);
 	sec->mig.udc_saved += n;
-	return sizeof(struct nvme_lm_chunk) + n * sizeof(*out);
+	return NVME_LM_CHUNK_HDR_SIZE + n * NVME_LM_UDC_WIRE_SIZE;
 }
 
 static int nvme_lm_step(struct lm_fn *fn, enum lm_mig_state cur,
@@ -538,13 +460,7 @@ static ssize_t nvme_lm_save(struct lm_fn *fn, void *buf, size_t len)
 	ssize_t ret;
 
 	if (!mig->desc_sent) {
-		struct nvme_lm_desc desc = {
-			.version = cpu_to_le16(NVME_LM_PAYLOAD_VERSION),
-			.cs_ver = cpu_to_le16(sec->nd->cs_ver),
-		};
-
-		nvme_lm_put_chunk(buf, NVME_LM_CHUNK_DESC, sizeof(desc), 0, 0);
-		memcpy(buf + sizeof(struct nvme_lm_chunk), &desc, sizeof(desc));
+		nvme_lm_put_desc(buf, sec->nd->cs_ver);
 		done = NVME_LM_DESC_CHUNK;
 		mig->desc_sent = true;
 	}
@@ -557,100 +473,45 @@ static ssize_t nvme_lm_save(struct lm_fn *fn, void *buf, size_t len)
 		return done;
 
 	if (mig->state_sent < mig->state_len &&
-	    len - done > sizeof(struct nvme_lm_chunk)) {
-		n = min(len - done - sizeof(struct nvme_lm_chunk),
+	    len - done > NVME_LM_CHUNK_HDR_SIZE) {
+		n = min(len - done - NVME_LM_CHUNK_HDR_SIZE,
 			mig->state_len - mig->state_sent);
-		nvme_lm_put_chunk(buf + done, NVME_LM_CHUNK_STATE, n,
-				  mig->state_sent, mig->state_len);
-		memcpy(buf + done + sizeof(struct nvme_lm_chunk),
+		nvme_lm_put_chunk_hdr(buf + done, NVME_LM_CHUNK_STATE, n,
+				      mig->state_sent, mig->state_len);
+		memcpy(buf + done + NVME_LM_CHUNK_HDR_SIZE,
 		       mig->state + mig->state_sent, n);
 		mig->state_sent += n;
-		done += sizeof(struct nvme_lm_chunk) + n;
+		done += NVME_LM_CHUNK_HDR_SIZE + n;
 	}
 	return done;
-}
-
-/* Take one STATE chunk into the restore buffer. */
-static int nvme_lm_restore_state(struct nvme_lm_sec *sec, const void *data,
-				 u32 len, u64 offset, u64 total)
-{
-	struct nvme_lm_mig *mig = &sec->mig;
-
-	if (total > NVME_LM_MAX_STATE)
-		return -EMSGSIZE;
-	if (!mig->rbuf) {
-		if (offset || total < NVME_LM_CS_HDR_SIZE)
-			return -EINVAL;
-		mig->rbuf = kvmalloc(total, GFP_KERNEL);
-		if (!mig->rbuf)
-			return -ENOMEM;
-		mig->rexpect = total;
-	}
-	if (total != mig->rexpect || offset != mig->rlen ||
-	    len > total - offset)
-		return -EINVAL;
-	memcpy(mig->rbuf + offset, data, len);
-	mig->rlen += len;
-	return 0;
 }
 
 static int nvme_lm_restore(struct lm_fn *fn, const void *buf, size_t len)
 {
 	struct nvme_lm_sec *sec = fn->drvdata;
 	struct nvme_lm_mig *mig = &sec->mig;
-	struct nvme_lm_chunk hdr;
-	const void *data;
-	u32 type, n;
-	int ret;
+	struct nvme_lm_chunk c;
+	int n, ret;
 
 	while (len) {
-		if (len < sizeof(hdr))
-			return -EINVAL;
-		memcpy(&hdr, buf, sizeof(hdr));
-		type = le32_to_cpu(hdr.type);
-		n = le32_to_cpu(hdr.len);
-		if (n > len - sizeof(hdr))
-			return -EINVAL;
-		data = buf + sizeof(hdr);
-		if (!mig->rdesc && type != NVME_LM_CHUNK_DESC)
-			return -EINVAL;
-
-		switch (type) {
-		case NVME_LM_CHUNK_DESC: {
-			struct nvme_lm_desc desc;
-
-			if (mig->rdesc || n != sizeof(desc) || hdr.offset ||
-			    hdr.total)
-				return -EINVAL;
-			memcpy(&desc, data, sizeof(desc));
-			if (le16_to_cpu(desc.version) != NVME_LM_PAYLOAD_VERSION ||
-			    le16_to_cpu(desc.cs_ver) != sec->nd->cs_ver ||
-			    desc.reserved)
-				return -EINVAL;
-			mig->rdesc = true;
-			break;
+		n = nvme_lm_chunk_next(buf, len, &c);
+		if (n < 0)
+			return n;
+		ret = nvme_lm_rx_chunk(&mig->rx, &c, sec->nd->cs_ver,
+				       NVME_LM_MAX_STATE);
+		if (ret)
+			return ret;
+		if (c.type == NVME_LM_CHUNK_STATE) {
+			if (!mig->rbuf) {
+				mig->rbuf = kvmalloc(mig->rx.state_total,
+						     GFP_KERNEL);
+				if (!mig->rbuf)
+					return -ENOMEM;
+			}
+			memcpy(mig->rbuf + c.offset, c.data, c.len);
 		}
-		case NVME_LM_CHUNK_UDC:
-			if (!n || n % sizeof(struct nvme_lm_udc_wire) ||
-			    le64_to_cpu(hdr.offset) != mig->udc_restored ||
-			    hdr.total)
-				return -EINVAL;
-			mig->udc_restored += n / sizeof(struct nvme_lm_udc_wire);
-			break;
-		case NVME_LM_CHUNK_STATE:
-			if (!n)
-				return -EINVAL;
-			ret = nvme_lm_restore_state(sec, data, n,
-						    le64_to_cpu(hdr.offset),
-						    le64_to_cpu(hdr.total));
-			if (ret)
-				return ret;
-			break;
-		default:
-			return -EINVAL;
-		}
-		buf += sizeof(hdr) + n;
-		len -= sizeof(hdr) + n;
+		buf += n;
+		len -= n;
 	}
 	return 0;
 }
@@ -668,8 +529,8 @@ static int nvme_lm_precopy_info(struct lm_fn *fn, u64 *initial_bytes,
 		pending = nvme_lm_udmq_pending(&cdq->ring, cdq->mem.cpu,
 					       cdq->ring.entries);
 		if (pending)
-			*dirty_bytes = sizeof(struct nvme_lm_chunk) +
-				       pending * sizeof(struct nvme_lm_udc_wire);
+			*dirty_bytes = NVME_LM_CHUNK_HDR_SIZE +
+				       pending * NVME_LM_UDC_WIRE_SIZE;
 	}
 	return 0;
 }
@@ -683,11 +544,11 @@ static int nvme_lm_data_size(struct lm_fn *fn, u64 *stop_copy_bytes)
 
 	nvme_lm_precopy_info(fn, &initial, &dirty);
 	if (mig->state)
-		*stop_copy_bytes = initial + dirty + sizeof(struct nvme_lm_chunk) +
+		*stop_copy_bytes = initial + dirty + NVME_LM_CHUNK_HDR_SIZE +
 				   mig->state_len - mig->state_sent;
 	else
 		/* Before the stop: the NVMe state of every queue it may have. */
-		*stop_copy_bytes = initial + dirty + sizeof(struct nvme_lm_chunk) +
+		*stop_copy_bytes = initial + dirty + NVME_LM_CHUNK_HDR_SIZE +
 				   NVME_LM_CS_HDR_SIZE + NVME_LM_NVMECS_HDR_SIZE +
 				   2 * queues * NVME_LM_CS_QUEUE_SIZE;
 	return 0;

@@ -153,10 +153,7 @@ struct nvme_lm_cdq {
  * @cdq: The User Data Migration Queue while logging, or NULL
  * @udc_saved: Save: user data changes put in the stream
  * @rbuf: Restore: the controller state received so far, or NULL
- * @rlen: Restore: bytes in @rbuf
- * @rexpect: Restore: the state length the description announced
- * @rdesc: Restore: the description was received
- * @udc_restored: Restore: user data changes received
+ * @rx: Restore: what was received, see nvme_lm_rx_chunk()
  */
 struct nvme_lm_mig {
 	bool suspended;
@@ -167,10 +164,7 @@ struct nvme_lm_mig {
 	struct nvme_lm_cdq *cdq;
 	u64 udc_saved;
 	void *rbuf;
-	size_t rlen;
-	u64 rexpect;
-	bool rdesc;
-	u64 udc_restored;
+	struct nvme_lm_rx rx;
 };
 
 struct nvme_lm_dev;

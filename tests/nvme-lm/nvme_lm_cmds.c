@@ -646,6 +646,129 @@ TEST(user_data_migration_queue_ring)
 	EXPECT_EQ(4, nvme_lm_udmq_pending(&ring, mem, 100));
 }
 
+TEST(payload_encoding)
+{
+	struct nvme_lm_udc udc = {
+		.nsid = 0x01020304, .nlb = 0x0a0b0c0d,
+		.slba = 0x1112131415161718ULL, .esa = 5, .dlba = true,
+		.lbacir = NVME_LM_LBACIR_NONE,
+	};
+	uint8_t buf[64];
+
+	/* Chunk header: type 3:0, length 7:4, offset 15:8, total 23:16. */
+	memset(buf, 0xee, sizeof(buf));
+	nvme_lm_put_chunk_hdr(buf, NVME_LM_CHUNK_STATE, 0x100, 0x2000,
+			      0x123456789ULL);
+	EXPECT_EQ(-1, first_diff((const uint8_t[24]){
+				 [0] = 2, [5] = 0x01, [9] = 0x20,
+				 [16] = 0x89, [17] = 0x67, [18] = 0x45,
+				 [19] = 0x23, [20] = 0x01 }, buf, 24));
+	EXPECT_EQ(0xee, buf[24]);
+
+	/* Description chunk: payload version 1:0, state version 3:2. */
+	memset(buf, 0xee, sizeof(buf));
+	nvme_lm_put_desc(buf, 0x0102);
+	EXPECT_EQ(-1, first_diff((const uint8_t[32]){
+				 [0] = 1, [4] = 8, [24] = 1,
+				 [26] = 0x02, [27] = 0x01 }, buf, 32));
+	EXPECT_EQ(0xee, buf[32]);
+
+	/* One user data change. */
+	memset(buf, 0xee, sizeof(buf));
+	nvme_lm_put_udc(buf, &udc);
+	EXPECT_EQ(-1, first_diff((const uint8_t[24]){
+				 0x04, 0x03, 0x02, 0x01, 0x0d, 0x0c, 0x0b, 0x0a,
+				 0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11,
+				 5, 1, 2 }, buf, 24));
+}
+
+TEST(payload_decoding)
+{
+	struct nvme_lm_chunk c;
+	uint8_t buf[64] = {};
+
+	nvme_lm_put_chunk_hdr(buf, NVME_LM_CHUNK_UDC, 24, 7, 0);
+	ASSERT_EQ(48, nvme_lm_chunk_next(buf, 48, &c));
+	EXPECT_EQ(NVME_LM_CHUNK_UDC, c.type);
+	EXPECT_EQ(24, c.len);
+	EXPECT_EQ(7, c.offset);
+	EXPECT_EQ(0, c.total);
+	EXPECT_EQ(buf + 24, c.data);
+	ASSERT_EQ(48, nvme_lm_chunk_next(buf, 64, &c));
+	/* A chunk running past what is there, a header cut short. */
+	EXPECT_EQ(-EINVAL, nvme_lm_chunk_next(buf, 47, &c));
+	EXPECT_EQ(-EINVAL, nvme_lm_chunk_next(buf, 23, &c));
+	nvme_lm_put_chunk_hdr(buf, NVME_LM_CHUNK_UDC, 0xffffffff, 0, 0);
+	EXPECT_EQ(-EINVAL, nvme_lm_chunk_next(buf, 64, &c));
+}
+
+/* Feed one chunk of @type to @rx; the result of nvme_lm_rx_chunk(). */
+static int rx(struct nvme_lm_rx *r, uint32_t type, uint32_t len,
+	      uint64_t offset, uint64_t total, const uint8_t *data)
+{
+	struct nvme_lm_chunk c = {
+		.type = type, .len = len, .offset = offset, .total = total,
+		.data = data,
+	};
+
+	return nvme_lm_rx_chunk(r, &c, 0, 1 << 20);
+}
+
+TEST(payload_restore_checks)
+{
+	uint8_t desc[32], bad[8], zeros[64] = {};
+	struct nvme_lm_rx r = {};
+
+	nvme_lm_put_desc(desc, 0);
+	/* Nothing before the description. */
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_STATE, 48, 0, 48, zeros));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_UDC, 24, 0, 0, zeros));
+	/* A description of another payload or state version, or reserved set. */
+	memcpy(bad, desc + 24, 8);
+	bad[0] = 2;
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_DESC, 8, 0, 0, bad));
+	memcpy(bad, desc + 24, 8);
+	bad[2] = 1;
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_DESC, 8, 0, 0, bad));
+	memcpy(bad, desc + 24, 8);
+	bad[7] = 1;
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_DESC, 8, 0, 0, bad));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_DESC, 4, 0, 0, desc + 24));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_DESC, 8, 1, 0, desc + 24));
+	EXPECT_FALSE(r.desc);
+	ASSERT_EQ(0, rx(&r, NVME_LM_CHUNK_DESC, 8, 0, 0, desc + 24));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_DESC, 8, 0, 0, desc + 24));
+
+	/* User data changes: whole entries, numbered on. */
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_UDC, 25, 0, 0, zeros));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_UDC, 0, 0, 0, zeros));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_UDC, 24, 1, 0, zeros));
+	ASSERT_EQ(0, rx(&r, NVME_LM_CHUNK_UDC, 48, 0, 0, zeros));
+	ASSERT_EQ(0, rx(&r, NVME_LM_CHUNK_UDC, 24, 2, 0, zeros));
+	EXPECT_EQ(3, r.udc);
+
+	/* The state: starts at 0, at least a header, at most the limit. */
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_STATE, 8, 8, 64, zeros));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_STATE, 8, 0, 44, zeros));
+	EXPECT_EQ(-EMSGSIZE, rx(&r, NVME_LM_CHUNK_STATE, 8, 0, (1 << 20) + 4,
+				zeros));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_STATE, 0, 0, 64, zeros));
+	ASSERT_EQ(0, rx(&r, NVME_LM_CHUNK_STATE, 16, 0, 64, zeros));
+	EXPECT_EQ(64, r.state_total);
+	EXPECT_FALSE(nvme_lm_rx_complete(&r));
+	/* In order, of one total, not past it. */
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_STATE, 16, 32, 64, zeros));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_STATE, 16, 0, 64, zeros));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_STATE, 16, 16, 68, zeros));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_STATE, 52, 16, 64, zeros));
+	ASSERT_EQ(0, rx(&r, NVME_LM_CHUNK_STATE, 48, 16, 64, zeros));
+	EXPECT_TRUE(nvme_lm_rx_complete(&r));
+	EXPECT_EQ(-EINVAL, rx(&r, NVME_LM_CHUNK_STATE, 4, 64, 64, zeros));
+	/* Unknown chunks. */
+	EXPECT_EQ(-EINVAL, rx(&r, 0, 8, 0, 0, zeros));
+	EXPECT_EQ(-EINVAL, rx(&r, 4, 8, 0, 0, zeros));
+}
+
 TEST(structure_sizes)
 {
 	EXPECT_EQ(64, sizeof(struct nvme_lm_sqe));
