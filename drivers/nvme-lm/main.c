@@ -123,6 +123,44 @@ static const struct file_operations nvme_lm_virt_mgmt_fops = {
 	.write = nvme_lm_virt_mgmt_write,
 };
 
+/*
+ * debugfs admin_cmd: write "OPCODE [CDW10 [CDW11]]" to run an admin command
+ * that transfers no data (opcode bits 1:0 clear) on the primary controller;
+ * the write fails with the errno of its status, which the kernel log
+ * decodes. A command the controller does not complete (Asynchronous Event
+ * Request) exercises the timeout, which resets the controller.
+ */
+static ssize_t nvme_lm_admin_cmd_write(struct file *file,
+				       const char __user *ubuf, size_t count,
+				       loff_t *ppos)
+{
+	struct nvme_lm_dev *nd = file->private_data;
+	unsigned int opc, cdw10 = 0, cdw11 = 0;
+	struct nvme_lm_sqe cmd = {};
+	char buf[64];
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%i %i %i", &opc, &cdw10, &cdw11) < 1 || opc > 0xff ||
+	    opc & 0x3)
+		return -EINVAL;
+	cmd.opcode = opc;
+	cmd.cdw10 = cpu_to_le32(cdw10);
+	cmd.cdw11 = cpu_to_le32(cdw11);
+	ret = nvme_lm_cmd(nd, &cmd, NULL, NULL, "debugfs admin command");
+	return ret ?: count;
+}
+
+static const struct file_operations nvme_lm_admin_cmd_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = nvme_lm_admin_cmd_write,
+};
+
 /* debugfs primary_caps: the Primary Controller Capabilities, read afresh. */
 static int nvme_lm_primary_caps_show(struct seq_file *m, void *unused)
 {
@@ -232,6 +270,8 @@ static int nvme_lm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			    &nvme_lm_virt_mgmt_fops);
 	debugfs_create_file("primary_caps", 0400, nd->debugfs, nd,
 			    &nvme_lm_primary_caps_fops);
+	debugfs_create_file("admin_cmd", 0200, nd->debugfs, nd,
+			    &nvme_lm_admin_cmd_fops);
 	return 0;
 
 err_sriov:
