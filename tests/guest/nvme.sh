@@ -49,6 +49,7 @@ tap_run load-nvme-lm-polling insmod "$LM_MODULES/nvme-lm.ko" poll=1
 tap_run polling-no-irq sh -c "! grep -q nvme-lm /proc/interrupts"
 echo "# ==== nvme_lm_dev (polling)"
 /lm/bin/nvme_lm_dev -t enumerate -t refuse_bad_values -t io_through_vf \
+	-t admin_timeout_resets \
 	-t controller_reset_reprovisions
 
 # new_id binds too (the documented alternative to driver_override).

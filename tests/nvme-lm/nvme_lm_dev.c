@@ -598,6 +598,53 @@ TEST_F_TIMEOUT(nvme, primary_flexible_release, 600)
 	EXPECT_EQ(0, provision(self->fd, 1, VQ_PER_SEC, 1, 0));
 }
 
+/* Wait up to @secs for function @fn to have @flags; 0 or -ETIMEDOUT. */
+static int wait_fn_flags(int fd, uint32_t fn, uint32_t flags, int secs)
+{
+	struct lm_fn_info info;
+	int tenths;
+
+	for (tenths = secs * 10; tenths > 0; tenths--) {
+		if (!lm_fn_info(fd, fn, &info) && info.fn_flags == flags)
+			return 0;
+		usleep(100000);
+	}
+	return -ETIMEDOUT;
+}
+
+TEST_F_TIMEOUT(nvme, admin_timeout_resets, 600)
+{
+	char path[PATH_MAX], old[16];
+	struct kmsg k;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/nvme-lm/%s/admin_cmd",
+		 self->pf);
+	ASSERT_EQ(0, provision(self->fd, 0, 2, 1, 1));
+	ASSERT_LT(0, sysfs_readf(old, sizeof(old),
+				 "/sys/module/nvme_lm/parameters/admin_timeout"));
+	ASSERT_EQ(0, sysfs_write("/sys/module/nvme_lm/parameters/admin_timeout",
+				 "2"));
+
+	/* An Asynchronous Event Request completes only on an event: never. */
+	ASSERT_EQ(0, kmsg_mark(&k));
+	ret = sysfs_write(path, "0x0c");
+	sysfs_write("/sys/module/nvme_lm/parameters/admin_timeout", old);
+	EXPECT_EQ(-ETIMEDOUT, ret);
+	EXPECT_EQ(1, kmsg_count(&k, "timed out after 2s, resetting the controller",
+				false));
+	/* The reset took the secondary controller offline; it comes back. */
+	EXPECT_EQ(0, wait_fn_flags(self->fd, 0, LM_FN_ONLINE | LM_FN_PCI, 30));
+	EXPECT_EQ(1, kmsg_count(&k, "re-provisioned 1 secondary controller after a controller reset",
+				false));
+	kmsg_done(&k);
+
+	/* The admin path works on: a command the controller refuses. */
+	EXPECT_EQ(-EOPNOTSUPP, sysfs_write(path, "0xfc"));
+	EXPECT_EQ(-EINVAL, sysfs_write(path, "0x06"));
+	EXPECT_EQ(0, provision(self->fd, 1, 2, 1, 1));
+}
+
 TEST_F(nvme, online_vf)
 {
 	struct lm_fn_info info;
