@@ -51,7 +51,8 @@ static bool nvme_lm_process_cq(struct nvme_lm_dev *nd)
 	for (;;) {
 		struct nvme_lm_cqe *cqe = &aq->cq[aq->cq_head];
 		u16 status = le16_to_cpu(READ_ONCE(cqe->status));
-		struct nvme_lm_req *req;
+		struct nvme_lm_req *req = NULL;
+		unsigned int slot;
 		u16 cid;
 
 		if ((status & 1) != aq->cq_phase)
@@ -60,8 +61,10 @@ static bool nvme_lm_process_cq(struct nvme_lm_dev *nd)
 		dma_rmb();
 		found = true;
 		cid = le16_to_cpu(cqe->cid);
-		req = &aq->reqs[cid & (NVME_LM_AQ_DEPTH - 1)];
-		if (!req->busy || req->cid != cid) {
+		slot = cid & ((1 << NVME_LM_CID_SLOT_BITS) - 1);
+		if (slot < NVME_LM_AQ_SLOTS)
+			req = &aq->reqs[slot];
+		if (!req || !req->busy || req->cid != cid) {
 			dev_warn_ratelimited(nvme_lm_dev(nd),
 					     "completion for unknown command id %#x\n",
 					     cid);
@@ -106,7 +109,7 @@ static bool nvme_lm_slot_ready(struct nvme_lm_admin *aq)
 	if (aq->state == NVME_LM_CTRL_DEAD)
 		ready = true;
 	else if (aq->state == NVME_LM_CTRL_LIVE)
-		for (i = 0; i < NVME_LM_AQ_DEPTH && !ready; i++)
+		for (i = 0; i < NVME_LM_AQ_SLOTS && !ready; i++)
 			ready = !aq->reqs[i].busy;
 	spin_unlock_irq(&aq->lock);
 	return ready;
@@ -125,7 +128,7 @@ static int nvme_lm_get_slot(struct nvme_lm_dev *nd, struct nvme_lm_req **reqp)
 			if (aq->state == NVME_LM_CTRL_DEAD)
 				return -ENODEV;
 			if (aq->state == NVME_LM_CTRL_LIVE) {
-				for (i = 0; i < NVME_LM_AQ_DEPTH; i++) {
+				for (i = 0; i < NVME_LM_AQ_SLOTS; i++) {
 					struct nvme_lm_req *req = &aq->reqs[i];
 
 					if (req->busy)
@@ -401,7 +404,7 @@ static void nvme_lm_abort_all(struct nvme_lm_dev *nd, int err)
 	unsigned int i;
 
 	spin_lock_irq(&aq->lock);
-	for (i = 0; i < NVME_LM_AQ_DEPTH; i++) {
+	for (i = 0; i < NVME_LM_AQ_SLOTS; i++) {
 		struct nvme_lm_req *req = &aq->reqs[i];
 
 		if (!req->busy || completion_done(&req->done))
@@ -626,7 +629,7 @@ int nvme_lm_admin_alloc(struct nvme_lm_dev *nd)
 	init_waitqueue_head(&aq->wait);
 	aq->state = NVME_LM_CTRL_DISABLED;
 	aq->irq = -1;
-	for (i = 0; i < NVME_LM_AQ_DEPTH; i++)
+	for (i = 0; i < NVME_LM_AQ_SLOTS; i++)
 		init_completion(&aq->reqs[i].done);
 
 	aq->sq = dma_alloc_coherent(&pdev->dev, NVME_LM_SQ_BYTES, &aq->sq_dma,

@@ -25,8 +25,10 @@
 #include "cmds.h"
 
 #define NVME_LM_AQ_DEPTH 32
+/* A full queue is one entry short of its depth: head == tail means empty. */
+#define NVME_LM_AQ_SLOTS (NVME_LM_AQ_DEPTH - 1)
 #define NVME_LM_CID_SLOT_BITS 5
-static_assert(NVME_LM_AQ_DEPTH == 1 << NVME_LM_CID_SLOT_BITS);
+static_assert(NVME_LM_AQ_SLOTS < 1 << NVME_LM_CID_SLOT_BITS);
 
 /* The largest data transfer of one command, whatever MDTS allows. */
 #define NVME_LM_MAX_XFER SZ_128K
@@ -107,7 +109,7 @@ struct nvme_lm_admin {
 	u16 cq_head;
 	bool cq_phase;
 	u16 gen;
-	struct nvme_lm_req reqs[NVME_LM_AQ_DEPTH];
+	struct nvme_lm_req reqs[NVME_LM_AQ_SLOTS];
 	enum nvme_lm_ctrl_state state;
 	wait_queue_head_t wait;
 };
