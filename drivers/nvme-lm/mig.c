@@ -443,8 +443,10 @@ static int nvme_lm_step(struct lm_fn *fn, enum lm_mig_state cur,
 		nvme_lm_restore_end(sec);
 		return 0;
 	case LM_MIG_STATE_RESUMING << 4 | LM_MIG_STATE_STOP:
+		/* On failure the function stays in RESUMING, state kept. */
 		ret = nvme_lm_set_state(sec);
-		nvme_lm_restore_end(sec);
+		if (!ret)
+			nvme_lm_restore_end(sec);
 		return ret;
 	default:
 		WARN_ONCE(1, "nvme-lm: unexpected arc %u -> %u\n", cur, next);
