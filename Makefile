@@ -33,6 +33,10 @@ LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
 SELFTESTS := $(patsubst tests/selftests/%.c,%,$(wildcard tests/selftests/lm_*.c))
 SELFTEST_BINS := $(addprefix $(BUILD)/tests/,$(SELFTESTS))
+# nvme-lm: the unit tests of the pure command code, built from the driver's
+# own cmds.c, and the tests against an emulated NVMe controller.
+NVME_LM_CMDS := drivers/nvme-lm/cmds.c drivers/nvme-lm/cmds.h
+NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds nvme_lm_dev)
 KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
 	'drivers/*.c' 'drivers/*.h' 'include/*.h')
 
@@ -86,7 +90,7 @@ deps:
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
-tests: $(SELFTEST_BINS)
+tests: $(SELFTEST_BINS) $(NVME_LM_TESTS)
 
 $(KSFT)/kselftest_harness.h:
 	@test -n "$(LINUX_SOURCE)" || { echo "linux-source-6.12 is not installed: make deps" >&2; exit 1; }
@@ -104,6 +108,17 @@ $(BUILD)/tests/%: tests/selftests/%.c tests/selftests/*.h include/uapi/linux/lm.
 	$(CC) $(SELFTEST_CFLAGS) $(SELFTEST_EXTRA_CFLAGS) -o $@ $< -lpthread $(SELFTEST_LIBS)
 
 lib: $(LIBLM_SO) $(LIBLM_A) $(LIBLM_PC)
+
+$(BUILD)/tests/nvme-lm/nvme_lm_cmds: tests/nvme-lm/nvme_lm_cmds.c $(NVME_LM_CMDS) \
+		$(wildcard tests/nvme-lm/shim/*/*.h) $(KSFT)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -Itests/nvme-lm/shim -Idrivers/nvme-lm -o $@ \
+		$< drivers/nvme-lm/cmds.c
+
+$(BUILD)/tests/nvme-lm/nvme_lm_dev: tests/nvme-lm/nvme_lm_dev.c tests/selftests/*.h \
+		include/uapi/linux/lm.h $(KSFT)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -Itests/selftests -o $@ $< -lpthread
 
 $(LIBLM_DIR)/%.o: lib/%.c lib/*.h include/uapi/linux/lm.h
 	@mkdir -p $(dir $@)
