@@ -222,6 +222,17 @@ int lmctl_open_dev(const struct lmctl_handle *h, struct lm_dev **devp)
 	return 0;
 }
 
+const char *lmctl_dev_reason(const struct lm_dev *dev, int err, char *buf,
+			     size_t size)
+{
+	buf[0] = 0;
+	/* A device without migration refuses every migration request so. */
+	if (err == -EOPNOTSUPP && !lm_dev_info(dev)->mig_caps)
+		snprintf(buf, size, ": lm%u cannot migrate (mig_caps none)",
+			 lm_dev_id(dev));
+	return buf;
+}
+
 int lmctl_parse_u32(const char *key, const char *arg, uint32_t *val)
 {
 	uint64_t v;
