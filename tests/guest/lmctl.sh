@@ -13,65 +13,7 @@ D=/sys/kernel/debug/lm_sim
 T=/tmp/lmctl-test
 mkdir -p $T
 
-# run CMD...: its stdout in $T/out, stderr in $T/err, status in $rc.
-run() {
-	"$@" > $T/out 2> $T/err
-	rc=$?
-}
-
-# ok NAME CMD...: CMD succeeds.
-ok() {
-	local name="$1"
-	shift
-	run "$@"
-	if [ "$rc" -eq 0 ]; then
-		tap_ok "$name"
-	else
-		tap_fail "$name" "exit $rc: $* : $(cat $T/err)"
-	fi
-}
-
-# fails NAME RC PATTERN CMD...: CMD exits RC and its stderr matches the
-# extended regular expression PATTERN; nothing on stdout.
-fails() {
-	local name="$1" want="$2" pattern="$3"
-	shift 3
-	run "$@"
-	if [ "$rc" -eq "$want" ] && grep -qE -- "$pattern" $T/err &&
-	   [ ! -s $T/out ]; then
-		tap_ok "$name"
-	else
-		tap_fail "$name" "exit $rc (want $want): $*
-stderr: $(cat $T/err)
-stdout: $(head -c 300 $T/out)
-wanted stderr matching: $pattern"
-	fi
-}
-
-# same NAME GOT WANT
-same() {
-	if [ "$2" = "$3" ]; then
-		tap_ok "$1"
-	else
-		tap_fail "$1" "got '$2', want '$3'"
-	fi
-}
-
-# holds NAME TEST-ARGS...: a test(1) expression holds.
-holds() {
-	local name="$1"
-	shift
-	if [ "$@" ]; then
-		tap_ok "$name"
-	else
-		tap_fail "$name" "not true: $*"
-	fi
-}
-
-# jqo FILTER: FILTER over the last command's stdout.
-jqo() {
-	jq -r "$1" $T/out
-}
+. /lm/lib/checks.sh
 
 # new_sim NFNS CAPS MEMORY: a simulated device; sets SIM (simK) and LM (lmN).
 new_sim() {
