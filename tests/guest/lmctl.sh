@@ -226,6 +226,33 @@ fails "unprivileged: set refused" 1 \
 fails "unprivileged: no /dev/lmN" 1 "/dev/$LM: Permission denied" \
 	nobody lmctl fn save $LM/0 /tmp/nobody.lms
 
+# --- A device without migration: every migration request says so.
+OLD_SIM=$SIM
+OLD_LM=$LM
+new_sim 1 0 $MIB
+NOMIG="Operation not supported: $LM cannot migrate \\(mig_caps none\\)$"
+fails "no migration: migratable on" 1 \
+	"fn set $LM/0: Operation not supported: the device cannot migrate" \
+	lmctl fn set $LM/0 migratable on
+fails "no migration: state" 1 "fn set $LM/0 state stop: $NOMIG" \
+	lmctl fn set $LM/0 state stop
+fails "no migration: reset" 1 "fn reset $LM/0: $NOMIG" lmctl fn reset $LM/0
+fails "no migration: save" 1 "fn save $LM/0: .+: $NOMIG" \
+	lmctl fn save $LM/0 $T/nomig.lms
+holds "no migration: no file" ! -e $T/nomig.lms
+fails "no migration: restore" 1 "fn restore $LM/0: .+: $NOMIG" \
+	lmctl fn restore $LM/0 /lm/lmctl.sh
+# (fn migrate names both functions on stdout before it starts.)
+run lmctl fn migrate $LM/0 $OLD_LM/1
+if [ "$rc" -eq 1 ] && grep -qE "fn migrate $LM/0 $OLD_LM/1: .+: $NOMIG" $T/err; then
+	tap_ok "no migration: migrate from it"
+else
+	tap_fail "no migration: migrate from it" "exit $rc: $(cat $T/err)"
+fi
+echo 1 > $D/$SIM/remove
+SIM=$OLD_SIM
+LM=$OLD_LM
+
 # --- save and restore.
 echo 777 > $D/$SIM/fn0/fill
 SRC=$(digest 0)
