@@ -37,6 +37,8 @@ SELFTEST_BINS := $(addprefix $(BUILD)/tests/,$(SELFTESTS))
 # own cmds.c, and the tests against an emulated NVMe controller.
 NVME_LM_CMDS := drivers/nvme-lm/cmds.c drivers/nvme-lm/cmds.h
 NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds nvme_lm_dev)
+# What the character device says, as JSON, for shell tests to compare with.
+IOCTL_INFO := $(BUILD)/tests/ioctl_info
 KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
 	'drivers/*.c' 'drivers/*.h' 'include/*.h')
 
@@ -90,7 +92,7 @@ deps:
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
-tests: $(SELFTEST_BINS) $(NVME_LM_TESTS)
+tests: $(SELFTEST_BINS) $(NVME_LM_TESTS) $(IOCTL_INFO)
 
 $(KSFT)/kselftest_harness.h:
 	@test -n "$(LINUX_SOURCE)" || { echo "linux-source-6.12 is not installed: make deps" >&2; exit 1; }
@@ -161,6 +163,10 @@ liblm-tests: $(LIBLM_TESTS)
 $(BUILD)/tests/liblm_%: tests/selftests/liblm_%.c tests/selftests/*.h lib/liblm.h $(LIBLM_SO) $(KSFT)/kselftest_harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -I$(CURDIR)/lib -o $@ $< $(LIBLM_LINK) -lpthread
+
+$(IOCTL_INFO): tests/selftests/ioctl_info.c tests/selftests/lm_util.h include/uapi/linux/lm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $<
 
 $(BUILD)/tests/pty_run: tests/selftests/pty_run.c
 	@mkdir -p $(dir $@)

@@ -185,16 +185,18 @@ static int parse_settable_state(const char *arg, uint32_t *state)
 static int set_state(const struct lmctl_handle *h, uint32_t state)
 {
 	struct lm_dev *dev;
+	char why[64];
 	int ret = lmctl_open_dev(h, &dev);
 
 	if (ret)
 		return ret;
 	ret = lm_dev_fn_set_state(dev, h->fn, state, NULL);
-	lm_dev_close(dev);
 	if (ret)
-		return lmctl_err(EXIT_FAIL, "fn set %s state %s: %s", h->name,
-				 lm_mig_state_name(state), strerror(-ret));
-	return 0;
+		ret = lmctl_err(EXIT_FAIL, "fn set %s state %s: %s%s", h->name,
+				lm_mig_state_name(state), strerror(-ret),
+				lmctl_dev_reason(dev, ret, why, sizeof(why)));
+	lm_dev_close(dev);
+	return ret;
 }
 
 static int cmd_fn_set(struct lmctl *lc)
@@ -260,6 +262,7 @@ static int cmd_fn_reset(struct lmctl *lc)
 {
 	struct lmctl_handle h;
 	struct lm_dev *dev;
+	char why[64];
 	int ret;
 
 	if (fn_help(lc))
@@ -273,11 +276,12 @@ static int cmd_fn_reset(struct lmctl *lc)
 	if (ret)
 		return ret;
 	ret = lm_dev_fn_reset(dev, h.fn);
-	lm_dev_close(dev);
 	if (ret)
-		return lmctl_err(EXIT_FAIL, "fn reset %s: %s", h.name,
-				 strerror(-ret));
-	return 0;
+		ret = lmctl_err(EXIT_FAIL, "fn reset %s: %s%s", h.name,
+				strerror(-ret),
+				lmctl_dev_reason(dev, ret, why, sizeof(why)));
+	lm_dev_close(dev);
+	return ret;
 }
 
 /*
@@ -350,14 +354,18 @@ static void print_xfer(const struct lmctl *lc, const char *what,
 }
 
 static int xfer_failed(const char *cmd, const struct lmctl_handle *h,
+		       const struct lm_dev *dev,
 		       const struct lm_xfer_result *res, int err,
 		       bool cancelled)
 {
+	char why[64];
+
 	if (cancelled)
 		return lmctl_err(EXIT_FAIL, "%s %s: interrupted; the function was put back",
 				 cmd, h->name);
-	return lmctl_err(EXIT_FAIL, "%s %s: %s: %s", cmd, h->name,
-			 res->failed_step ?: "?", strerror(-err));
+	return lmctl_err(EXIT_FAIL, "%s %s: %s: %s%s", cmd, h->name,
+			 res->failed_step ?: "?", strerror(-err),
+			 lmctl_dev_reason(dev, err, why, sizeof(why)));
 }
 
 static int cmd_fn_save(struct lmctl *lc)
@@ -405,12 +413,14 @@ static int cmd_fn_save(struct lmctl *lc)
 	progress_start(&prog, h.name);
 	ret = lm_fn_save(dev, h.fn, fd, progress_cb, &prog, &res);
 	cancelled = progress_end(&prog);
-	lm_dev_close(dev);
 	if (ret) {
 		if (!to_stdout)
 			save_file_abort(&sf);
-		return xfer_failed("fn save", &h, &res, ret, cancelled);
+		ret = xfer_failed("fn save", &h, dev, &res, ret, cancelled);
+		lm_dev_close(dev);
+		return ret;
 	}
+	lm_dev_close(dev);
 	if (!to_stdout) {
 		ret = save_file_commit(&sf);
 		if (ret)
@@ -462,11 +472,11 @@ static int cmd_fn_restore(struct lmctl *lc)
 	progress_start(&prog, h.name);
 	ret = lm_fn_restore(dev, h.fn, fd, progress_cb, &prog, &res);
 	cancelled = progress_end(&prog);
+	if (ret)
+		ret = xfer_failed("fn restore", &h, dev, &res, ret, cancelled);
 	lm_dev_close(dev);
-	if (ret) {
-		ret = xfer_failed("fn restore", &h, &res, ret, cancelled);
+	if (ret)
 		goto out;
-	}
 	print_xfer(lc, "restore", &h, from_stdin ? "-" : file, &res);
 out:
 	if (!from_stdin)
@@ -499,6 +509,7 @@ static int cmd_fn_migrate(struct lmctl *lc)
 	struct progress prog;
 	bool precopy = true, seen_precopy = false, seen_rounds = false;
 	bool cancelled;
+	char why[64];
 	int ret;
 
 	if (fn_help(lc))
@@ -575,13 +586,15 @@ static int cmd_fn_migrate(struct lmctl *lc)
 	}
 	close_json_object();
 	delete_json_obj();
+	if (ret && !lmctl_dev_reason(src, ret, why, sizeof(why))[0])
+		lmctl_dev_reason(dst, ret, why, sizeof(why));
 	if (ret)
 		ret = cancelled ?
 			lmctl_err(EXIT_FAIL, "%s %s %s: interrupted; both functions were put back",
 				  cmd, hs.name, hd.name) :
-			lmctl_err(EXIT_FAIL, "%s %s %s: %s: %s", cmd, hs.name,
+			lmctl_err(EXIT_FAIL, "%s %s %s: %s: %s%s", cmd, hs.name,
 				  hd.name, res.failed_step ?: "?",
-				  strerror(-ret));
+				  strerror(-ret), why);
 out:
 	lm_dev_close(src);
 	lm_dev_close(dst);

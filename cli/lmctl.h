@@ -8,6 +8,7 @@
 #define LMCTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "liblm.h"
@@ -99,6 +100,13 @@ int lmctl_next_handle(struct lmctl *lc, const char *what,
 		      enum lmctl_handle_kind kind, struct lmctl_handle *h);
 /* Open the character device of a handle; 0 or an exit status. */
 int lmctl_open_dev(const struct lmctl_handle *h, struct lm_dev **devp);
+
+/*
+ * The character device answers with an errno alone: where lmctl can see
+ * the reason behind it, ": REASON" in @buf, else "". Returns @buf.
+ */
+const char *lmctl_dev_reason(const struct lm_dev *dev, int err, char *buf,
+			     size_t size);
 
 /* "KEY VALUE" parsers: 0, or EXIT_USAGE after an error message. */
 int lmctl_parse_u32(const char *key, const char *arg, uint32_t *val);

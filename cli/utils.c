@@ -6,10 +6,12 @@
  * Copyright (c) 2026 The lm authors
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lmctl.h"
 
@@ -100,6 +102,55 @@ static uint32_t dev_num_fns(uint32_t dev_id)
 	return n;
 }
 
+/* DOMAIN:BB:DD.F or BB:DD.F, in hexadecimal. */
+static bool is_pci_address(const char *s)
+{
+	unsigned int domain, bus, dev, fn;
+	int end = -1;
+
+	if (strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
+		return false;
+	if (sscanf(s, "%x:%x:%x.%x%n", &domain, &bus, &dev, &fn, &end) == 4 &&
+	    end > 0 && !s[end])
+		return true;
+	end = -1;
+	return sscanf(s, "%x:%x.%x%n", &bus, &dev, &fn, &end) == 3 &&
+	       end > 0 && !s[end];
+}
+
+/*
+ * The usual reason a PCI address names no lm device is that another driver
+ * has the function (the stock driver of the device class, before the
+ * controlling function is handed to its lm driver): say which, or that it
+ * has none. Silent for names that are not a PCI function's.
+ */
+static int no_such_device(const char *pf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *driver;
+	ssize_t n;
+
+	if (!is_pci_address(pf))
+		goto plain;
+	/* "BB:DD.F" stands for domain 0000, as lm_lookup() takes it. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", pf);
+	if (access(path, F_OK))
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/0000:%s", pf);
+	if (access(path, F_OK))
+		goto plain;
+	strncat(path, "/driver", sizeof(path) - strlen(path) - 1);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return lmctl_err(EXIT_FAIL, "'%s': no such lm device (the PCI function has no driver)",
+				 pf);
+	link[n] = 0;
+	driver = strrchr(link, '/');
+	return lmctl_err(EXIT_FAIL, "'%s': no such lm device (the PCI function's driver is %s)",
+			 pf, driver ? driver + 1 : link);
+plain:
+	return lmctl_err(EXIT_FAIL, "'%s': no such lm device", pf);
+}
+
 int lmctl_parse_handle(const char *arg, enum lmctl_handle_kind kind,
 		       struct lmctl_handle *h)
 {
@@ -128,7 +179,7 @@ int lmctl_parse_handle(const char *arg, enum lmctl_handle_kind kind,
 		return lmctl_err(EXIT_USAGE, "'%s': invalid handle: expected lmN or a PCI address",
 				 pf);
 	if (ret == -ENOENT)
-		return lmctl_err(EXIT_FAIL, "'%s': no such lm device", pf);
+		return no_such_device(pf);
 	if (ret)
 		return lmctl_err(EXIT_FAIL, "'%s': %s", pf, strerror(-ret));
 
@@ -169,6 +220,17 @@ int lmctl_open_dev(const struct lmctl_handle *h, struct lm_dev **devp)
 		return lmctl_err(EXIT_FAIL, "/dev/lm%u: %s", h->dev_id,
 				 strerror(-ret));
 	return 0;
+}
+
+const char *lmctl_dev_reason(const struct lm_dev *dev, int err, char *buf,
+			     size_t size)
+{
+	buf[0] = 0;
+	/* A device without migration refuses every migration request so. */
+	if (err == -EOPNOTSUPP && !lm_dev_info(dev)->mig_caps)
+		snprintf(buf, size, ": lm%u cannot migrate (mig_caps none)",
+			 lm_dev_id(dev));
+	return buf;
 }
 
 int lmctl_parse_u32(const char *key, const char *arg, uint32_t *val)

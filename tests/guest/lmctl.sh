@@ -13,65 +13,7 @@ D=/sys/kernel/debug/lm_sim
 T=/tmp/lmctl-test
 mkdir -p $T
 
-# run CMD...: its stdout in $T/out, stderr in $T/err, status in $rc.
-run() {
-	"$@" > $T/out 2> $T/err
-	rc=$?
-}
-
-# ok NAME CMD...: CMD succeeds.
-ok() {
-	local name="$1"
-	shift
-	run "$@"
-	if [ "$rc" -eq 0 ]; then
-		tap_ok "$name"
-	else
-		tap_fail "$name" "exit $rc: $* : $(cat $T/err)"
-	fi
-}
-
-# fails NAME RC PATTERN CMD...: CMD exits RC and its stderr matches the
-# extended regular expression PATTERN; nothing on stdout.
-fails() {
-	local name="$1" want="$2" pattern="$3"
-	shift 3
-	run "$@"
-	if [ "$rc" -eq "$want" ] && grep -qE -- "$pattern" $T/err &&
-	   [ ! -s $T/out ]; then
-		tap_ok "$name"
-	else
-		tap_fail "$name" "exit $rc (want $want): $*
-stderr: $(cat $T/err)
-stdout: $(head -c 300 $T/out)
-wanted stderr matching: $pattern"
-	fi
-}
-
-# same NAME GOT WANT
-same() {
-	if [ "$2" = "$3" ]; then
-		tap_ok "$1"
-	else
-		tap_fail "$1" "got '$2', want '$3'"
-	fi
-}
-
-# holds NAME TEST-ARGS...: a test(1) expression holds.
-holds() {
-	local name="$1"
-	shift
-	if [ "$@" ]; then
-		tap_ok "$name"
-	else
-		tap_fail "$name" "not true: $*"
-	fi
-}
-
-# jqo FILTER: FILTER over the last command's stdout.
-jqo() {
-	jq -r "$1" $T/out
-}
+. /lm/lib/checks.sh
 
 # new_sim NFNS CAPS MEMORY: a simulated device; sets SIM (simK) and LM (lmN).
 new_sim() {
@@ -283,6 +225,33 @@ fails "unprivileged: set refused" 1 \
 	"fn set $LM/0: Operation not permitted" nobody lmctl fn set $LM/0 migratable off
 fails "unprivileged: no /dev/lmN" 1 "/dev/$LM: Permission denied" \
 	nobody lmctl fn save $LM/0 /tmp/nobody.lms
+
+# --- A device without migration: every migration request says so.
+OLD_SIM=$SIM
+OLD_LM=$LM
+new_sim 1 0 $MIB
+NOMIG="Operation not supported: $LM cannot migrate \\(mig_caps none\\)$"
+fails "no migration: migratable on" 1 \
+	"fn set $LM/0: Operation not supported: the device cannot migrate" \
+	lmctl fn set $LM/0 migratable on
+fails "no migration: state" 1 "fn set $LM/0 state stop: $NOMIG" \
+	lmctl fn set $LM/0 state stop
+fails "no migration: reset" 1 "fn reset $LM/0: $NOMIG" lmctl fn reset $LM/0
+fails "no migration: save" 1 "fn save $LM/0: .+: $NOMIG" \
+	lmctl fn save $LM/0 $T/nomig.lms
+holds "no migration: no file" ! -e $T/nomig.lms
+fails "no migration: restore" 1 "fn restore $LM/0: .+: $NOMIG" \
+	lmctl fn restore $LM/0 /lm/lmctl.sh
+# (fn migrate names both functions on stdout before it starts.)
+run lmctl fn migrate $LM/0 $OLD_LM/1
+if [ "$rc" -eq 1 ] && grep -qE "fn migrate $LM/0 $OLD_LM/1: .+: $NOMIG" $T/err; then
+	tap_ok "no migration: migrate from it"
+else
+	tap_fail "no migration: migrate from it" "exit $rc: $(cat $T/err)"
+fi
+echo 1 > $D/$SIM/remove
+SIM=$OLD_SIM
+LM=$OLD_LM
 
 # --- save and restore.
 echo 777 > $D/$SIM/fn0/fill

@@ -5,7 +5,8 @@
 # on the emulated NVMe controller with SR-IOV (tests/suites/nvme.sh): bind the
 # primary controller to nvme-lm before the stock nvme driver is loaded, keep
 # VFs from being probed automatically, run the device tests with an interrupt
-# and again, in part, polling for completions.
+# and again, in part, polling for completions; then lmctl as an operator uses
+# it (tests/guest/nvme-lmctl.sh).
 . /lm/lib/tap.sh
 
 export LM_MODULES=/lm/modules
@@ -52,13 +53,15 @@ echo "# ==== nvme_lm_dev (polling)"
 	-t admin_timeout_resets \
 	-t controller_reset_reprovisions
 
-# new_id binds too (the documented alternative to driver_override).
-tap_run unbind-pf sh -c "echo $PF > /sys/bus/pci/drivers/nvme-lm/unbind"
-tap_run clear-override sh -c "echo > /sys/bus/pci/devices/$PF/driver_override"
-tap_run bind-via-new_id sh -c "echo '$(cut -c3- /sys/bus/pci/devices/$PF/vendor) $(cut -c3- /sys/bus/pci/devices/$PF/device)' > /sys/bus/pci/drivers/nvme-lm/new_id"
-tap_run pf-bound-by-new_id test "$(readlink /sys/bus/pci/devices/$PF/driver)" \
+# The operator's walk-through with lmctl (docs/nvme-lm.rst), with the
+# driver as it loads by default; it ends with the primary controller bound
+# to nvme-lm through new_id.
+tap_run unload-nvme-lm-polling rmmod nvme_lm
+tap_run load-nvme-lm-again insmod "$LM_MODULES/nvme-lm.ko"
+tap_run pf-bound-again test "$(readlink /sys/bus/pci/devices/$PF/driver)" \
 	= ../../../../bus/pci/drivers/nvme-lm
-tap_run remove_id sh -c "echo '$(cut -c3- /sys/bus/pci/devices/$PF/vendor) $(cut -c3- /sys/bus/pci/devices/$PF/device)' > /sys/bus/pci/drivers/nvme-lm/remove_id"
+echo "# ==== nvme-lmctl"
+sh /lm/nvme-lmctl.sh
 
 tap_run unload-nvme rmmod nvme
 tap_run unload-nvme-core rmmod nvme-core

@@ -9,5 +9,6 @@ suite_vm_args=(--mem 3072 --timeout 1800
 	       --bin build/tests/liblm_api --bin build/tests/pty_run
 	       --bin build/cli/lmctl --bin jq
 	       --file build/lib/liblm.so.1:/lm/lib/liblm.so.1
+	       --file tests/guest/checks.sh:/lm/lib/checks.sh
 	       --file tests/guest/lmctl.sh:/lm/lmctl.sh)
 suite_command=(sh /lm/lmctl.sh)

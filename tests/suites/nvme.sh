@@ -9,7 +9,9 @@
 # >= sriov_vi_flexible + 1). The stock nvme driver is shipped apart from the
 # modules loaded at boot, so that it is loaded after nvme-lm took the primary
 # controller, and nvme-core with it, to load it with native multipath off:
-# each controller then has its own block device, one path each.
+# each controller then has its own block device, one path each. lmctl (with
+# liblm, found in ../lib), jq and ioctl_info drive and check the operator's
+# walk-through, which runs from docs/nvme-lm.rst itself.
 
 nvme_suite_dir=build/vm/nvme
 mkdir -p "$nvme_suite_dir"
@@ -28,6 +30,11 @@ suite_vm_args=(--mem 2048 --timeout 2400
 	       --file tests/guest/nvme.sh:/lm/nvme.sh
 	       --bin build/tests/nvme-lm/nvme_lm_cmds
 	       --bin build/tests/nvme-lm/nvme_lm_dev
+	       --bin build/cli/lmctl --bin jq --bin build/tests/ioctl_info
+	       --file build/lib/liblm.so.1:/lm/lib/liblm.so.1
+	       --file tests/guest/checks.sh:/lm/lib/checks.sh
+	       --file tests/guest/nvme-lmctl.sh:/lm/nvme-lmctl.sh
+	       --file docs/nvme-lm.rst:/lm/nvme-lm.rst
 	       --qemu-arg -device --qemu-arg pcie-root-port,id=rp0,chassis=1,slot=1
 	       --qemu-arg -device --qemu-arg nvme-subsys,id=subsys0
 	       --qemu-arg -device
