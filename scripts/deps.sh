@@ -4,7 +4,9 @@
 # Install everything the build, the VM test rig and the demo need, from
 # Debian packages only: a 6.12 kernel image with the headers of exactly the
 # same version and QEMU 10 (both from bookworm-backports), busybox for the
-# guest initramfs, sparse, and libnl for the userspace library.
+# guest initramfs, sparse, libnl for the userspace library, and the kernel's
+# source package with what building a kernel takes, for the rig's debug
+# kernel (tests/debug-kernel/).
 #
 # The backports mirror is derived from the machine's own apt configuration.
 # Idempotent: a second run with everything present is a no-op.
@@ -78,7 +80,10 @@ main() {
 	export DEBIAN_FRONTEND=noninteractive
 	enable_backports
 	if [ -z "$(scripts/kver.sh 2>/dev/null)" ] ||
-	   ! need_cmds qemu-system-x86_64 busybox sparse cpio ||
+	   ! need_cmds qemu-system-x86_64 busybox sparse cpio bc bison flex \
+		depmod ||
+	   [ ! -e /usr/include/gelf.h ] ||
+	   [ ! -e /usr/include/openssl/opensslv.h ] ||
 	   ! qemu-system-x86_64 --version | grep -q 'version 10\.' ||
 	   ! pkg-config --exists libnl-genl-3.0; then
 		apt_update
