@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The core's selftests against the simulated controlling function.
-# A suite file sets the arguments of one VM run for tests/run.sh:
-#   suite_vm_args  options for tests/vm/run.sh (besides --name and --results)
+# A suite file sets the arguments of one VM run for tests/run.sh, which runs
+# it once on Debian's kernel and once on the debug kernel:
+#   suite_vm_args  options for tests/vm/run.sh (besides --name, --results
+#                  and those choosing the kernel)
 #   suite_command  the guest command
-# It may use $LM_MODULE_DIR, the directory holding the built drivers/ tree.
+#   suite_skip     if set, why not to run on this kernel (one skipped test)
+# It may use $LM_MODULE_DIR, the directory holding the drivers/ tree built
+# for the kernel, and $LM_KERNEL, "debian" or "debug".
 
 suite_vm_args=(--mem 4096 --timeout 2400
 	       --module "$LM_MODULE_DIR/drivers/lm/lm.ko"
