@@ -3,7 +3,8 @@
 # lm: live migration through the controlling function.
 #
 #   make            kernel modules (W=1, warnings are errors) and user space
-#   make check      install what is missing, build, run every test in VMs
+#   make check      install what is missing, build, run every test in VMs,
+#                   on Debian's kernel and on the debug kernel
 #   make demo       a live migration inside a VM, driven by lmctl
 #   make bench      liblm and lmctl measured against their baselines, in a VM
 #   make sparse     sparse over the kernel code (any warning fails)
@@ -11,6 +12,9 @@
 #   make lib cli    liblm (shared, static, pkg-config file) and lmctl
 #   make install    liblm, its headers, lmctl, man pages, bash completion
 #                   (PREFIX=/usr/local, DESTDIR)
+#   make debug-kernel   build (or reuse) the debug kernel of the test rig
+#   make debug-modules  the modules built against the debug kernel (W=1),
+#                       sparse over them (the KUnit tests too)
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -82,7 +86,8 @@ MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 .PHONY: all modules tests deps check demo bench sparse checkpatch clean \
-	lib cli liblm-tests bench-bin man-check install FORCE
+	lib cli liblm-tests bench-bin man-check install debug-kernel \
+	debug-modules FORCE
 
 all: modules tests lib cli liblm-tests
 
@@ -221,6 +226,32 @@ checkpatch:
 	$(BUILD)/checkpatch/checkpatch.pl --strict --no-tree --quiet \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,MACRO_ARG_REUSE \
 		-f $(KERNEL_SOURCES)
+
+# The debug kernel (tests/debug-kernel/), cached outside the clone. Its
+# modules are built in a copy of the sources: an M= build writes its objects
+# beside them, and this tree's belong to Debian's kernel.
+DEBUG_SRC := $(BUILD)/debug/src
+DEBUG_SOURCES = $(shell git ls-files -co --exclude-standard -- Kbuild \
+	'drivers/*' 'include/*')
+
+debug-kernel:
+	bash tests/debug-kernel/build.sh
+
+# DEBUG_KERNEL_DIR: what debug-kernel printed (built here when not given).
+# Sparse runs too, as in "make sparse": on this kernel the KUnit tests build.
+debug-modules:
+	@dir='$(DEBUG_KERNEL_DIR)'; \
+	[ -n "$$dir" ] || dir=$$(bash tests/debug-kernel/build.sh) || exit 1; \
+	mkdir -p $(DEBUG_SRC) && \
+	printf '%s\n' $(DEBUG_SOURCES) > $(DEBUG_SRC).list.new && \
+	{ cmp -s $(DEBUG_SRC).list.new $(DEBUG_SRC).list || \
+	  { rm -rf $(DEBUG_SRC) && mkdir -p $(DEBUG_SRC); }; } && \
+	cp -p --parents $(DEBUG_SOURCES) $(DEBUG_SRC)/ && \
+	mv $(DEBUG_SRC).list.new $(DEBUG_SRC).list && \
+	{ $(MAKE) -C "$$dir/build" M=$(DEBUG_SRC) W=1 C=2 modules \
+		> $(BUILD)/debug-modules.log 2>&1; rc=$$?; \
+	  cat $(BUILD)/debug-modules.log; exit $$rc; }
+	@! grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' $(BUILD)/debug-modules.log
 
 check: deps
 	bash tests/run.sh

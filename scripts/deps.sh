@@ -5,8 +5,10 @@
 # Debian packages only: a 6.12 kernel image with the headers of exactly the
 # same version and QEMU 10 (both from bookworm-backports), busybox for the
 # guest initramfs, sparse, libnl for the userspace library, jq (run in the
-# guest to read lmctl's JSON back), man-db (to check the man pages), and the
-# Python modules of the kernel's netlink code generator (scripts/ynl-gen.sh).
+# guest to read lmctl's JSON back), man-db (to check the man pages), the
+# Python modules of the kernel's netlink code generator (scripts/ynl-gen.sh),
+# and the kernel's source package with what building a kernel takes, for the
+# rig's debug kernel (tests/debug-kernel/).
 #
 # The backports mirror is derived from the machine's own apt configuration.
 # Idempotent: a second run with everything present is a no-op.
@@ -80,7 +82,10 @@ main() {
 	export DEBIAN_FRONTEND=noninteractive
 	enable_backports
 	if [ -z "$(scripts/kver.sh 2>/dev/null)" ] ||
-	   ! need_cmds qemu-system-x86_64 busybox sparse cpio jq man groff ||
+	   ! need_cmds qemu-system-x86_64 busybox sparse cpio jq man groff \
+		bc bison flex depmod ||
+	   [ ! -e /usr/include/gelf.h ] ||
+	   [ ! -e /usr/include/openssl/opensslv.h ] ||
 	   ! qemu-system-x86_64 --version | grep -q 'version 10\.' ||
 	   ! pkg-config --exists libnl-genl-3.0; then
 		apt_update

@@ -243,29 +243,81 @@ static int lm_sim_stats_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(lm_sim_stats);
 
-static void lm_sim_fn_debugfs_add(struct lm_sim_fn *sfn, struct dentry *parent)
+/**
+ * struct lm_sim_debugfs_file - A debugfs file of a device or function
+ * @name: Its name
+ * @mode: Its mode
+ * @fops: Its operations
+ * @unsafe: Created with debugfs_create_file_unsafe(): @fops come from
+ *	DEFINE_DEBUGFS_ATTRIBUTE(), which protects itself against removal
+ */
+struct lm_sim_debugfs_file {
+	const char *name;
+	umode_t mode;
+	const struct file_operations *fops;
+	bool unsafe;
+};
+
+static const struct lm_sim_debugfs_file lm_sim_fn_files[] = {
+	{ "state", 0600, &lm_sim_state_fops },
+	{ "fill", 0200, &lm_sim_fill_fops, true },
+	{ "digest", 0400, &lm_sim_digest_fops },
+	{ "busy", 0600, &lm_sim_busy_fops, true },
+	{ "quiesce_delay_ms", 0600, &lm_sim_quiesce_delay_fops, true },
+	{ "fail_save_at", 0600, &lm_sim_fail_save_fops, true },
+	{ "fail_restore_at", 0600, &lm_sim_fail_restore_fops, true },
+	{ "arcs", 0600, &lm_sim_arcs_fops },
+	{ "stats", 0400, &lm_sim_stats_fops },
+};
+
+/*
+ * debugfs is all there is to drive a simulated device with: one that lacks
+ * a file is of no use and may not even be removable, so a failure to
+ * create one fails the device.
+ */
+static int lm_sim_debugfs_create(struct dentry *dir, void *data,
+				 const struct lm_sim_debugfs_file *files,
+				 unsigned int nr, struct dentry **dentries)
 {
-	struct dentry *dir, *state;
+	struct dentry *dentry;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (files[i].unsafe)
+			dentry = debugfs_create_file_unsafe(files[i].name,
+							    files[i].mode, dir,
+							    data,
+							    files[i].fops);
+		else
+			dentry = debugfs_create_file(files[i].name,
+						     files[i].mode, dir, data,
+						     files[i].fops);
+		if (IS_ERR(dentry))
+			return PTR_ERR(dentry);
+		if (dentries)
+			dentries[i] = dentry;
+	}
+	return 0;
+}
+
+static int lm_sim_fn_debugfs_add(struct lm_sim_fn *sfn, struct dentry *parent)
+{
+	struct dentry *files[ARRAY_SIZE(lm_sim_fn_files)];
+	struct dentry *dir;
 	char name[16];
+	int ret;
 
 	snprintf(name, sizeof(name), "fn%u", sfn->fn->index);
 	dir = debugfs_create_dir(name, parent);
-
-	state = debugfs_create_file("state", 0600, dir, sfn,
-				    &lm_sim_state_fops);
-	if (!IS_ERR(state))
-		lm_sim_state_set_file(sfn, state);
-	debugfs_create_file_unsafe("fill", 0200, dir, sfn, &lm_sim_fill_fops);
-	debugfs_create_file("digest", 0400, dir, sfn, &lm_sim_digest_fops);
-	debugfs_create_file_unsafe("busy", 0600, dir, sfn, &lm_sim_busy_fops);
-	debugfs_create_file_unsafe("quiesce_delay_ms", 0600, dir, sfn,
-				   &lm_sim_quiesce_delay_fops);
-	debugfs_create_file_unsafe("fail_save_at", 0600, dir, sfn,
-				   &lm_sim_fail_save_fops);
-	debugfs_create_file_unsafe("fail_restore_at", 0600, dir, sfn,
-				   &lm_sim_fail_restore_fops);
-	debugfs_create_file("arcs", 0600, dir, sfn, &lm_sim_arcs_fops);
-	debugfs_create_file("stats", 0400, dir, sfn, &lm_sim_stats_fops);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	ret = lm_sim_debugfs_create(dir, sfn, lm_sim_fn_files,
+				    ARRAY_SIZE(lm_sim_fn_files), files);
+	if (ret)
+		return ret;
+	/* "state" is first: its size follows the state's. */
+	lm_sim_state_set_file(sfn, files[0]);
+	return 0;
 }
 
 static ssize_t lm_sim_compat_read(struct file *file, char __user *ubuf,
@@ -350,21 +402,34 @@ static const struct file_operations lm_sim_remove_fops = {
 	.llseek = noop_llseek,
 };
 
-static void lm_sim_debugfs_add(struct lm_sim_dev *sim)
+static const struct lm_sim_debugfs_file lm_sim_dev_files[] = {
+	{ "compat", 0600, &lm_sim_compat_fops },
+	{ "lm", 0400, &lm_sim_lm_fops },
+};
+
+/* sim->debugfs, a directory or an ERR_PTR, is the caller's to remove. */
+static int lm_sim_debugfs_add(struct lm_sim_dev *sim)
 {
+	static const struct lm_sim_debugfs_file remove = {
+		"remove", 0200, &lm_sim_remove_fops, true
+	};
 	unsigned int i;
 	char name[16];
+	int ret;
 
 	snprintf(name, sizeof(name), "sim%u", sim->id);
 	sim->debugfs = debugfs_create_dir(name, lm_sim_debugfs_root);
-	debugfs_create_file_unsafe("remove", 0200, sim->debugfs,
-				   (void *)(uintptr_t)sim->id,
-				   &lm_sim_remove_fops);
-	debugfs_create_file("compat", 0600, sim->debugfs, sim,
-			    &lm_sim_compat_fops);
-	debugfs_create_file("lm", 0400, sim->debugfs, sim, &lm_sim_lm_fops);
-	for (i = 0; i < sim->lm.num_fns; i++)
-		lm_sim_fn_debugfs_add(&sim->fns[i], sim->debugfs);
+	if (IS_ERR(sim->debugfs))
+		return PTR_ERR(sim->debugfs);
+	ret = lm_sim_debugfs_create(sim->debugfs, (void *)(uintptr_t)sim->id,
+				    &remove, 1, NULL);
+	if (ret)
+		return ret;
+	ret = lm_sim_debugfs_create(sim->debugfs, sim, lm_sim_dev_files,
+				    ARRAY_SIZE(lm_sim_dev_files), NULL);
+	for (i = 0; !ret && i < sim->lm.num_fns; i++)
+		ret = lm_sim_fn_debugfs_add(&sim->fns[i], sim->debugfs);
+	return ret;
 }
 
 static int lm_sim_fns_init(struct lm_sim_dev *sim, u64 memory)
@@ -446,7 +511,9 @@ static struct lm_sim_dev *lm_sim_create(unsigned int nfns, u32 caps,
 		goto err_put_lm;
 
 	/* Before registering: ops may run from then on, and need the file. */
-	lm_sim_debugfs_add(sim);
+	ret = lm_sim_debugfs_add(sim);
+	if (ret)
+		goto err_remove_debugfs;
 	ret = lm_register_device(&sim->lm);
 	if (ret)
 		goto err_remove_debugfs;
@@ -631,6 +698,7 @@ static const struct file_operations lm_sim_new_fops = {
 
 static int __init lm_sim_init(void)
 {
+	struct dentry *new;
 	unsigned int i;
 	int ret;
 
@@ -656,9 +724,16 @@ static int __init lm_sim_init(void)
 		if (ret)
 			goto err_remove_devices;
 	}
-	/* Last: nothing to undo once devices can be created at run time. */
-	debugfs_create_file("new", 0600, lm_sim_debugfs_root, NULL,
-			    &lm_sim_new_fops);
+	/*
+	 * Last: nothing to undo once devices can be created at run time, and
+	 * none was if the file could not be.
+	 */
+	new = debugfs_create_file("new", 0600, lm_sim_debugfs_root, NULL,
+				  &lm_sim_new_fops);
+	if (IS_ERR(new)) {
+		ret = PTR_ERR(new);
+		goto err_remove_devices;
+	}
 	return 0;
 
 err_remove_devices:

@@ -7,6 +7,7 @@
  * Copyright (c) 2026 The lm authors
  */
 #include <linux/capability.h>
+#include <linux/export.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/netlink.h>
@@ -400,8 +401,8 @@ static bool lm_arc_ends_session(enum lm_mig_state cur, enum lm_mig_state next)
  * Take @fn to @target one arc at a time. At most one arc of any path opens
  * a session; its file is returned in @filep for the caller to install.
  */
-static int lm_fn_walk(struct lm_fn *fn, enum lm_mig_state target,
-		      struct file **filep)
+VISIBLE_IF_KUNIT int lm_fn_walk(struct lm_fn *fn, enum lm_mig_state target,
+				struct file **filep)
 {
 	const struct lm_ops *ops = fn->lmdev->ops;
 	enum lm_mig_state cur, next;
@@ -457,6 +458,7 @@ static int lm_fn_walk(struct lm_fn *fn, enum lm_mig_state target,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_fn_walk);
 
 int lm_ioctl_fn_set_state(struct lm_ucmd *ucmd)
 {

@@ -4,6 +4,8 @@
  *
  * Copyright (c) 2026 The lm authors
  */
+#include <linux/export.h>
+
 #include "lm_internal.h"
 
 #define S(x) LM_MIG_STATE_##x
@@ -127,6 +129,7 @@ bool lm_fsm_valid_target(u32 caps, u32 state)
 	return state < LM_NUM_STATES && state != LM_MIG_STATE_ERROR &&
 	       lm_fsm_supported(caps, state);
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_fsm_valid_target);
 
 /**
  * lm_fsm_next_state - The next single arc towards a requested state
@@ -155,3 +158,4 @@ int lm_fsm_next_state(u32 caps, enum lm_mig_state cur,
 		*next = lm_fsm_next[*next][target];
 	return *next == LM_MIG_STATE_ERROR ? -EINVAL : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_fsm_next_state);

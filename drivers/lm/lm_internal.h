@@ -7,8 +7,10 @@
 #ifndef __LM_INTERNAL_H
 #define __LM_INTERNAL_H
 
+#include <kunit/visibility.h>
 #include <linux/lm.h>
 #include <linux/sizes.h>
+#include <linux/uio.h>
 
 /* Payload bytes the core asks of a driver's save() per record. */
 #define LM_SAVE_CHUNK SZ_1M
@@ -103,5 +105,15 @@ void lm_nl_fn_notify(struct lm_fn *fn);
 
 /* sysfs.c */
 extern const struct attribute_group *lm_device_groups[];
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Internals the KUnit tests (tests/) drive directly. */
+int lm_fn_walk(struct lm_fn *fn, enum lm_mig_state target,
+	       struct file **filep);
+struct lm_stream *lm_stream_alloc(struct lm_fn *fn, bool save);
+ssize_t lm_stream_save_to(struct lm_stream *stream, struct iov_iter *to);
+ssize_t lm_stream_restore_from(struct lm_stream *stream,
+			       struct iov_iter *from);
+#endif
 
 #endif /* __LM_INTERNAL_H */

@@ -11,6 +11,7 @@
  * Copyright (c) 2026 The lm authors
  */
 #include <linux/anon_inodes.h>
+#include <linux/export.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/poll.h>
@@ -217,7 +218,8 @@ static int lm_stream_produce(struct lm_stream *stream)
 }
 
 /* Fill @to from a save session; bytes, -ENOMSG at a temporary end, -errno. */
-static ssize_t lm_stream_save_to(struct lm_stream *stream, struct iov_iter *to)
+VISIBLE_IF_KUNIT ssize_t lm_stream_save_to(struct lm_stream *stream,
+					   struct iov_iter *to)
 {
 	ssize_t done = 0;
 	size_t n, copied;
@@ -249,6 +251,7 @@ static ssize_t lm_stream_save_to(struct lm_stream *stream, struct iov_iter *to)
 		return -ENOMSG;
 	return done;
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_stream_save_to);
 
 static ssize_t lm_stream_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
@@ -414,8 +417,8 @@ static ssize_t lm_stream_consume(struct lm_stream *stream,
 }
 
 /* Feed @from to a restore session; bytes taken or -errno. */
-static ssize_t lm_stream_restore_from(struct lm_stream *stream,
-				      struct iov_iter *from)
+VISIBLE_IF_KUNIT ssize_t lm_stream_restore_from(struct lm_stream *stream,
+						struct iov_iter *from)
 {
 	ssize_t done = 0, n;
 
@@ -433,6 +436,7 @@ static ssize_t lm_stream_restore_from(struct lm_stream *stream,
 	}
 	return done;
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_stream_restore_from);
 
 static ssize_t lm_stream_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
@@ -540,7 +544,7 @@ static const struct file_operations lm_stream_fops = {
 };
 
 /* A new session of @fn, not yet attached; it holds a device reference. */
-static struct lm_stream *lm_stream_alloc(struct lm_fn *fn, bool save)
+VISIBLE_IF_KUNIT struct lm_stream *lm_stream_alloc(struct lm_fn *fn, bool save)
 {
 	struct lm_stream *stream;
 
@@ -562,6 +566,7 @@ static struct lm_stream *lm_stream_alloc(struct lm_fn *fn, bool save)
 	get_device(&fn->lmdev->dev);
 	return stream;
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_stream_alloc);
 
 /**
  * lm_stream_file - A data file for a new session of @fn
@@ -594,6 +599,7 @@ struct file *lm_stream_file(struct lm_fn *fn, bool save)
 	stream_open(filp->f_inode, filp);
 	return filp;
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_stream_file);
 
 /**
  * lm_stream_attach - Make a data file the current session of its function
@@ -610,6 +616,7 @@ void lm_stream_attach(struct lm_fn *fn, struct file *filp)
 	kref_get(&stream->kref);
 	fn->stream = stream;
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_stream_attach);
 
 /**
  * lm_stream_end - End the current data session of a function, if any
@@ -633,6 +640,7 @@ void lm_stream_end(struct lm_fn *fn)
 	lm_stream_put(stream);
 	wake_up_interruptible_all(&fn->data_wait);
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_stream_end);
 
 /**
  * lm_stream_restore_complete - Did the restore session get a whole stream?
@@ -646,3 +654,4 @@ bool lm_stream_restore_complete(struct lm_fn *fn)
 	return stream && !stream->save && !stream->error &&
 	       stream->phase == LM_RESTORE_DONE;
 }
+EXPORT_SYMBOL_IF_KUNIT(lm_stream_restore_complete);

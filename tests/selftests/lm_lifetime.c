@@ -227,12 +227,18 @@ TEST_F_TIMEOUT(module, unload_with_files_open, 60)
 #define RACE_CHUNK (64 << 10)
 #define JOIN_TIMEOUT_S 30
 
-/* One thread reading a save file or writing a restore file to its end. */
+/*
+ * One thread reading a save file or writing a restore file to its end.
+ * Past @slow_after bytes it goes on a byte per call: the stream is then
+ * still flowing when the removal lands, however fast the kernel is, and
+ * the removal races with as many calls as can be.
+ */
 struct stream_io {
 	pthread_t thread;
 	int fd;
 	const char *stream;	/* restore: what to write */
 	size_t len;
+	size_t slow_after;
 	size_t done;		/* bytes so far, read atomically */
 	int err;		/* 0: reached the end; else the errno */
 	bool finished;
@@ -242,18 +248,20 @@ static void *stream_reader(void *data)
 {
 	struct stream_io *io = data;
 	char *buf = malloc(RACE_CHUNK);
+	size_t done = 0;
 	ssize_t n;
 
 	io->err = ENOMEM;
 	while (buf) {
-		n = read(io->fd, buf, RACE_CHUNK);
+		n = read(io->fd, buf, done < io->slow_after ? RACE_CHUNK : 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			io->err = n ? errno : 0;
 			break;
 		}
-		__atomic_add_fetch(&io->done, n, __ATOMIC_RELAXED);
+		done += n;
+		__atomic_store_n(&io->done, done, __ATOMIC_RELAXED);
 	}
 	free(buf);
 	__atomic_store_n(&io->finished, true, __ATOMIC_RELEASE);
@@ -269,6 +277,8 @@ static void *stream_writer(void *data)
 	io->err = 0;
 	while (done < io->len) {
 		n = io->len - done < RACE_CHUNK ? io->len - done : RACE_CHUNK;
+		if (done >= io->slow_after)
+			n = 1;
 		ret = write(io->fd, io->stream + done, n);
 		if (ret < 0 && errno == EINTR)
 			continue;
@@ -353,6 +363,8 @@ TEST_F_TIMEOUT(race, remove_during_io, 120)
 	uint64_t deadline = lm_now_ms() + JOIN_TIMEOUT_S * 1000;
 	char byte;
 
+	self->reader.slow_after = variant->remove_after;
+	self->writer.slow_after = variant->remove_after;
 	ASSERT_EQ(0, pthread_create(&self->reader.thread, NULL, stream_reader,
 				    &self->reader));
 	ASSERT_EQ(0, pthread_create(&self->writer.thread, NULL, stream_writer,

@@ -590,6 +590,32 @@ static inline int lm_restore_finish(int fd, uint32_t fn)
 	return ret ?: lm_set_state(fd, fn, LM_MIG_STATE_RUNNING, NULL);
 }
 
+/*
+ * Migrate function @src_fn of the device open on @src_fd into function
+ * @dst_fn of the device open on @dst_fd (the same or another), both
+ * migratable and in RUNNING: save in STOP_COPY, restore, both back in
+ * RUNNING. Returns 0, or -errno of the first step that failed.
+ */
+static inline int lm_migrate(int src_fd, uint32_t src_fn, int dst_fd,
+			     uint32_t dst_fn)
+{
+	void *stream = NULL;
+	ssize_t len = lm_save_fn(src_fd, src_fn, &stream);
+	int data_fd, ret;
+
+	if (len < 0)
+		return len;
+	ret = lm_restore_start(dst_fd, dst_fn, &data_fd);
+	if (!ret) {
+		ret = lm_write_all(data_fd, stream, len, len);
+		if (!ret)
+			ret = lm_restore_finish(dst_fd, dst_fn);
+		close(data_fd);
+	}
+	free(stream);
+	return ret;
+}
+
 static inline int lm_precopy_info(int data_fd, struct lm_precopy_info *info)
 {
 	memset(info, 0, sizeof(*info));

@@ -13,16 +13,26 @@
 # liblm, found in ../lib), jq and ioctl_info drive and check the operator's
 # walk-through, which runs from docs/nvme-lm.rst itself.
 
-nvme_suite_dir=build/vm/nvme
+nvme_suite_dir=build/vm/nvme-$LM_KERNEL
 mkdir -p "$nvme_suite_dir"
 truncate -s 64M "$nvme_suite_dir/ns.img"
-for m in nvme nvme-core; do
-	xz -dc "/lib/modules/$KVER/kernel/drivers/nvme/host/$m.ko.xz" \
-		> "$nvme_suite_dir/$m.ko"
-done
+# The stock driver of the kernel the VM boots: Debian's ships it compressed
+# and with NVMe authentication; the debug kernel's ($LM_KDIR) has neither.
+nvme_kmods=()
+if [ "$LM_KERNEL" = debug ]; then
+	for m in nvme nvme-core; do
+		cp "$LM_KDIR"/modules/lib/modules/*/kernel/drivers/nvme/host/$m.ko \
+			"$nvme_suite_dir/$m.ko"
+	done
+else
+	for m in nvme nvme-core; do
+		xz -dc "/lib/modules/$KVER/kernel/drivers/nvme/host/$m.ko.xz" \
+			> "$nvme_suite_dir/$m.ko"
+	done
+	nvme_kmods=(--kmod nvme-auth)
+fi
 
-suite_vm_args=(--mem 2048 --timeout 2400
-	       --kmod nvme-auth
+suite_vm_args=(--mem 2048 --timeout 2400 "${nvme_kmods[@]}"
 	       --module "$LM_MODULE_DIR/drivers/lm/lm.ko"
 	       --module "$LM_MODULE_DIR/drivers/nvme-lm/nvme-lm.ko"
 	       --file "$nvme_suite_dir/nvme-core.ko:/lm/kmods-late/nvme-core.ko"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run a command in a throwaway QEMU guest (TCG, q35) booted on the Debian
-# kernel with a busybox initramfs, and count the TAP results it prints.
+# kernel (or another one, e.g. the debug kernel) with a busybox initramfs,
+# and count the TAP results it prints.
 # See tests/vm/README.md; "run.sh --help" lists the options.
 set -euo pipefail
 
@@ -17,8 +18,12 @@ usage() {
 usage: tests/vm/run.sh [options] -- GUEST_COMMAND [ARGS...]
   --name NAME        label of the run, names build/vm/NAME.log (default vm)
   --kver KVER        guest kernel version (default: scripts/kver.sh)
+  --kdir DIR         boot the kernel tests/debug-kernel/build.sh built in DIR
+                     (DIR/bzImage, and DIR/modules for --kmod) instead
+  --kernel IMAGE     boot IMAGE instead (--kmod then needs --kdir)
   --module FILE.ko   copy a project module to /lm/modules/ (not loaded)
-  --kmod NAME        load a module of the Debian kernel, with its deps, at boot
+  --kmod NAME        load a module of the guest kernel, with its deps, at boot
+                     (nothing to load if it is built in)
   --bin FILE         copy an executable and its shared libraries to /lm/bin/
   --file SRC:DST     copy a file or directory to DST in the guest
   --qemu-arg ARG     extra QEMU argument, passed in order
@@ -36,6 +41,10 @@ EOF
 # Options.
 name=vm
 kver=""
+kdir=""
+kernel=""
+# Where the guest kernel's modules are installed (modprobe -d), "" for /.
+mod_root=""
 modules=()
 kmods=()
 bins=()
@@ -58,6 +67,8 @@ parse_args() {
 		case "$1" in
 		--name) need_arg "$1" $#; name=$2; shift 2 ;;
 		--kver) need_arg "$1" $#; kver=$2; shift 2 ;;
+		--kdir) need_arg "$1" $#; kdir=$2; shift 2 ;;
+		--kernel) need_arg "$1" $#; kernel=$2; shift 2 ;;
 		--module) need_arg "$1" $#; modules+=("$2"); shift 2 ;;
 		--kmod) need_arg "$1" $#; kmods+=("$2"); shift 2 ;;
 		--bin) need_arg "$1" $#; bins+=("$2"); shift 2 ;;
@@ -86,12 +97,37 @@ parse_args() {
 		usage >&2
 		lm_vm_die "no guest command (after --)"
 	fi
-	if [ -z "$kver" ]; then
-		kver=$("$LM_VM_ROOT/scripts/kver.sh") ||
-			lm_vm_die "scripts/kver.sh found no usable kernel"
+	if [ -n "$kdir" ]; then
+		[ -z "$kver" ] || lm_vm_die "--kver and --kdir exclude each other"
+		pick_kdir_kernel
+	elif [ -n "$kernel" ]; then
+		[ -z "$kver" ] || lm_vm_die "--kver and --kernel exclude each other"
+		[ ${#kmods[@]} -eq 0 ] ||
+			lm_vm_die "--kmod needs the kernel's modules: use --kdir"
+		kver=$(basename -- "$kernel")
+	else
+		if [ -z "$kver" ]; then
+			kver=$("$LM_VM_ROOT/scripts/kver.sh") ||
+				lm_vm_die "scripts/kver.sh found no usable kernel"
+		fi
+		kernel=/boot/vmlinuz-$kver
+		[ -d "/lib/modules/$kver" ] || lm_vm_die "no /lib/modules/$kver"
 	fi
-	[ -r "/boot/vmlinuz-$kver" ] || lm_vm_die "no /boot/vmlinuz-$kver"
-	[ -d "/lib/modules/$kver" ] || lm_vm_die "no /lib/modules/$kver"
+	[ -r "$kernel" ] || lm_vm_die "no kernel image $kernel"
+}
+
+# The kernel of a tests/debug-kernel/build.sh directory: its image (unless
+# --kernel names another) and its modules, installed under DIR/modules.
+pick_kdir_kernel() {
+	local releases
+	[ -d "$kdir/modules/lib/modules" ] ||
+		lm_vm_die "--kdir $kdir: no modules/lib/modules (not a debug-kernel build?)"
+	releases=("$kdir"/modules/lib/modules/*)
+	[ ${#releases[@]} -eq 1 ] && [ -d "${releases[0]}" ] ||
+		lm_vm_die "--kdir $kdir: expected one kernel release in modules/lib/modules"
+	kver=$(basename -- "${releases[0]}")
+	mod_root=$kdir/modules
+	[ -n "$kernel" ] || kernel=$kdir/bzImage
 }
 
 check_host_tools() {
@@ -121,14 +157,16 @@ cleanup() {
 }
 
 # The --kmod modules and their dependencies as module files of $kver, in
-# load order, each once (modprobe repeats shared dependencies). The empty
-# config (-C /dev/null) keeps the host's modprobe.d options and blacklists
-# out of the guest.
+# load order, each once (modprobe repeats shared dependencies); a module
+# built into the kernel needs nothing. The empty config (-C /dev/null)
+# keeps the host's modprobe.d options and blacklists out of the guest.
 kmod_files() {
-	local m out line
+	local m out line root=()
 	declare -A seen=()
+	[ -z "$mod_root" ] || root=(-d "$mod_root")
 	for m in "${kmods[@]}"; do
-		out=$(modprobe -C /dev/null -S "$kver" --show-depends "$m" 2>&1) ||
+		out=$(modprobe -C /dev/null "${root[@]}" -S "$kver" \
+			--show-depends "$m" 2>&1) ||
 			lm_vm_die "--kmod $m: $out"
 		while read -r -a line; do
 			[ ${#line[@]} -gt 0 ] || continue
@@ -232,7 +270,7 @@ qemu_cmdline() {
 		-nographic -no-reboot
 		# No network, and no default NIC in a PCI slot tests may want.
 		-nic none
-		-kernel "/boot/vmlinuz-$kver" -initrd "$initrd"
+		-kernel "$kernel" -initrd "$initrd"
 		# A large log buffer so that the dmesg check sees the whole run.
 		-append "console=ttyS0 panic=-1 quiet loglevel=4 log_buf_len=8M$append"
 		"${qemu_args[@]}")
@@ -321,7 +359,7 @@ main() {
 
 	mkdir -p "$LM_VM_ROOT/build/vm"
 	log="$LM_VM_ROOT/build/vm/$name.log"
-	echo "$name: booting $kver (log: ${log#"$LM_VM_ROOT"/})"
+	echo "$name: booting $kver${kdir:+ from $kdir} (log: ${log#"$LM_VM_ROOT"/})"
 	run_vm "$log"
 
 	counts=$(lm_vm_count "$log")
