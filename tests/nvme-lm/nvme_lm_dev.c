@@ -332,6 +332,20 @@ static int kmsg_count(struct kmsg *k, const char *needle, bool from_start)
 	return count;
 }
 
+/* Wait up to @secs for a line containing @needle after what was read. */
+static int kmsg_wait(struct kmsg *k, const char *needle, int secs)
+{
+	int tenths, count = 0;
+
+	for (tenths = secs * 10; tenths > 0; tenths--) {
+		count += kmsg_count(k, needle, false);
+		if (count)
+			break;
+		usleep(100000);
+	}
+	return count;
+}
+
 static void kmsg_done(struct kmsg *k)
 {
 	if (k->fd >= 0)
@@ -633,10 +647,14 @@ TEST_F_TIMEOUT(nvme, admin_timeout_resets, 600)
 	EXPECT_EQ(-ETIMEDOUT, ret);
 	EXPECT_EQ(1, kmsg_count(&k, "timed out after 2s, resetting the controller",
 				false));
-	/* The reset took the secondary controller offline; it comes back. */
+	/*
+	 * The reset took the secondary controller offline; it comes back, and
+	 * the driver says so once it is done, which may be after the function
+	 * shows online again.
+	 */
 	EXPECT_EQ(0, wait_fn_flags(self->fd, 0, LM_FN_ONLINE | LM_FN_PCI, 30));
-	EXPECT_EQ(1, kmsg_count(&k, "re-provisioned 1 secondary controller after a controller reset",
-				false));
+	EXPECT_EQ(1, kmsg_wait(&k, "re-provisioned 1 secondary controller after a controller reset",
+			       30));
 	kmsg_done(&k);
 
 	/* The admin path works on: a command the controller refuses. */
