@@ -138,6 +138,30 @@ static bool lm_state_is_quiet(uint32_t state)
 	       state == LM_MIG_STATE_STOP;
 }
 
+/*
+ * The start of a save or a restore of one function: its pump, and its
+ * state, which must be one that no data session is open in.
+ */
+static int lm_xfer_begin(struct lm_dev *dev, uint32_t fn, struct lm_pump *p,
+			 lm_progress_cb progress, void *arg, uint32_t *orig,
+			 const char **failed_step)
+{
+	int ret = lm_pump_init(p, progress, arg);
+
+	if (ret)
+		return ret;
+	ret = lm_dev_fn_get_state(dev, fn, orig);
+	if (ret) {
+		*failed_step = "reading the function's state";
+		return ret;
+	}
+	if (!lm_state_is_quiet(*orig)) {
+		*failed_step = "checking the function's state";
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static void lm_close(int *fd)
 {
 	if (*fd >= 0)
@@ -156,19 +180,10 @@ int lm_fn_save(struct lm_dev *dev, uint32_t fn, int out_fd,
 	int data_fd = -1;
 	int ret, undo;
 
-	ret = lm_pump_init(&p, progress, arg);
+	ret = lm_xfer_begin(dev, fn, &p, progress, arg, &orig,
+			    &res.failed_step);
 	if (ret)
 		goto out;
-	ret = lm_dev_fn_get_state(dev, fn, &orig);
-	if (ret) {
-		res.failed_step = "reading the function's state";
-		goto out;
-	}
-	if (!lm_state_is_quiet(orig)) {
-		res.failed_step = "checking the function's state";
-		ret = -EBUSY;
-		goto out;
-	}
 	ret = lm_dev_fn_data_size(dev, fn, &p.total);
 	if (ret) {
 		res.failed_step = "estimating the stream's size";
@@ -262,19 +277,10 @@ int lm_fn_restore(struct lm_dev *dev, uint32_t fn, int in_fd,
 	uint32_t orig;
 	int ret;
 
-	ret = lm_pump_init(&p, progress, arg);
+	ret = lm_xfer_begin(dev, fn, &p, progress, arg, &orig,
+			    &res.failed_step);
 	if (ret)
 		goto out;
-	ret = lm_dev_fn_get_state(dev, fn, &orig);
-	if (ret) {
-		res.failed_step = "reading the function's state";
-		goto out;
-	}
-	if (!lm_state_is_quiet(orig)) {
-		res.failed_step = "checking the function's state";
-		ret = -EBUSY;
-		goto out;
-	}
 	p.total = lm_fd_remaining(in_fd);
 
 	t0 = lm_clock_ns();
