@@ -40,7 +40,8 @@ SELFTEST_BINS := $(addprefix $(BUILD)/tests/,$(SELFTESTS))
 # nvme-lm: the unit tests of the pure command code, built from the driver's
 # own cmds.c, and the tests against an emulated NVMe controller.
 NVME_LM_CMDS := drivers/nvme-lm/cmds.c drivers/nvme-lm/cmds.h
-NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds nvme_lm_dev)
+NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds nvme_lm_dev \
+	nvme_lm_mig)
 # What the character device says, as JSON, for shell tests to compare with.
 IOCTL_INFO := $(BUILD)/tests/ioctl_info
 KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
@@ -122,7 +123,9 @@ $(BUILD)/tests/nvme-lm/nvme_lm_cmds: tests/nvme-lm/nvme_lm_cmds.c $(NVME_LM_CMDS
 	$(CC) $(SELFTEST_CFLAGS) -Itests/nvme-lm/shim -Idrivers/nvme-lm -o $@ \
 		$< drivers/nvme-lm/cmds.c
 
-$(BUILD)/tests/nvme-lm/nvme_lm_dev: tests/nvme-lm/nvme_lm_dev.c tests/selftests/*.h \
+# The device tests: nvme_lm_dev (no live migration), nvme_lm_mig (with it).
+$(BUILD)/tests/nvme-lm/nvme_lm_%: tests/nvme-lm/nvme_lm_%.c \
+		tests/nvme-lm/nvme_util.h tests/selftests/*.h \
 		include/uapi/linux/lm.h $(KSFT)/kselftest_harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -Itests/selftests -o $@ $< -lpthread

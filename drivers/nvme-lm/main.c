@@ -196,8 +196,12 @@ static int nvme_lm_register(struct nvme_lm_dev *nd, u32 mig_caps)
 			    (nd->caps.crt & NVME_LM_CRT_VQ ? LM_PROV_QUEUES : 0) |
 			    (nd->caps.crt & NVME_LM_CRT_VI ? LM_PROV_IRQS : 0);
 	/* States move only between the same model and state format. */
-	snprintf(compat, sizeof(compat), "nvme-lm/%04x/%s/cs%u", nd->id.vid,
-		 nd->id.mn, nd->cs_ver);
+	if (nd->csuuidi)
+		snprintf(compat, sizeof(compat), "nvme-lm/%04x/%s/cs%u/%8phN",
+			 nd->id.vid, nd->id.mn, nd->cs_ver, nd->cs_uuid);
+	else
+		snprintf(compat, sizeof(compat), "nvme-lm/%04x/%s/cs%u",
+			 nd->id.vid, nd->id.mn, nd->cs_ver);
 	strscpy_pad(nd->lm->compat, compat);
 
 	ret = lm_register_device(nd->lm);

@@ -100,8 +100,8 @@ static int nvme_lm_get_state_piece(struct nvme_lm_sec *sec,
 	char what[80];
 	int ret;
 
-	ret = nvme_lm_cmd_get_state(&cmd, sec->hw.scid, nd->csvi, 0, 0, offset,
-				    len);
+	ret = nvme_lm_cmd_get_state(&cmd, sec->hw.scid, nd->csvi, nd->csuuidi,
+				    0, offset, len);
 	if (ret)
 		return ret;
 	piece.len = len;
@@ -220,8 +220,8 @@ static int nvme_lm_set_state(struct nvme_lm_sec *sec)
 			seq = last ? NVME_LM_SEQIND_LAST : NVME_LM_SEQIND_MIDDLE;
 		memcpy(buf.cpu, mig->rbuf + off, len);
 		piece.len = len;
-		ret = nvme_lm_cmd_set_state(&cmd, sec->hw.scid, nd->csvi, 0,
-					    seq, off, len);
+		ret = nvme_lm_cmd_set_state(&cmd, sec->hw.scid, nd->csvi,
+					    nd->csuuidi, seq, off, len);
 		if (!ret)
 			ret = nvme_lm_msend(sec, &cmd, &piece,
 					    "Set Controller State");
@@ -626,10 +626,28 @@ int nvme_lm_mig_init(struct nvme_lm_dev *nd)
 	nd->hmlms = true;
 	nd->csvi = csvi;
 	nd->cs_ver = NVME_LM_CS_VERSION;
+	/*
+	 * The NVMe controller state holds the I/O queues only. What else a
+	 * secondary controller needs to go on where it stopped (its
+	 * registers, its admin queue) is in the controller's own vendor
+	 * specific format: take it when the controller lists one, as the
+	 * state then travels between controllers of one model only (the
+	 * compatibility key names the format).
+	 */
+	if (fmts->nuuid) {
+		nd->csuuidi = 1;
+		memcpy(nd->cs_uuid, fmts->uuids[0], sizeof(nd->cs_uuid));
+	}
 	nd->udc = (nd->id.trattr & NVME_LM_TRATTR_TUDCS) && nd->id.mcudmq;
-	dev_info(dev,
-		 "live migration: controller state format version %u (index %d), user data change logging %s\n",
-		 nd->cs_ver, csvi, nd->udc ? "supported" : "not supported");
+	if (nd->csuuidi)
+		dev_info(dev,
+			 "live migration: controller state format version %u (index %d) with vendor specific format %pUb, user data change logging %s\n",
+			 nd->cs_ver, csvi, nd->cs_uuid,
+			 nd->udc ? "supported" : "not supported");
+	else
+		dev_info(dev,
+			 "live migration: controller state format version %u (index %d), user data change logging %s\n",
+			 nd->cs_ver, csvi, nd->udc ? "supported" : "not supported");
 	return LM_MIG_STOP_COPY | (nd->udc ? LM_MIG_PRE_COPY : 0);
 }
 

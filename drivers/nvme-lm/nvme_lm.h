@@ -221,6 +221,9 @@ struct nvme_lm_sec {
  * @hmlms: The controller supports Host Managed Live Migration
  * @csvi: Controller State Version Index of the state format used
  * @cs_ver: NVMe Controller State version of that format
+ * @csuuidi: Controller State UUID Index: 1 for the controller's own vendor
+ *	specific format when it lists one, else 0 (the NVMe state alone)
+ * @cs_uuid: The UUID of that vendor specific format
  * @udc: User data change logging (TRATTR.TUDCS and a User Data Migration
  *	Queue per controller) is supported
  *
@@ -252,6 +255,8 @@ struct nvme_lm_dev {
 	bool hmlms;
 	u8 csvi;
 	u16 cs_ver;
+	u8 csuuidi;
+	u8 cs_uuid[16];
 	bool udc;
 
 	unsigned int nr_secs;
