@@ -39,7 +39,8 @@
  *
  * After each command the status file (--status) is replaced by one that
  * says how many commands were handled ("seq N"), the result of the last,
- * and the positions of the queues.
+ * and the positions of the queues; at the end, once more with "state
+ * exited" and "exit_code N".
  *
  * Copyright (c) 2026 The lm authors
  */
@@ -278,6 +279,7 @@ struct nvio {
 	uint64_t rng;
 
 	/* control */
+	int exit_code;
 	int control_fd;
 	char ctl_buf[512];
 	size_t ctl_len;
@@ -1336,6 +1338,8 @@ static void write_status(struct nvio *io, const char *state)
 		io->blocks_checked, io->mismatches, io->errors);
 	fprintf(f, "lbas_written %" PRIu64 "\nwritten_lba %" PRId64 "\nswitches %" PRIu64 "\n",
 		lbas_written(io), written_lba(io), io->switches);
+	if (io->exit_code >= 0)
+		fprintf(f, "exit_code %d\n", io->exit_code);
 	if (fclose(f) || rename(tmp, io->status_path))
 		msg("%s: %s", io->status_path, strerror(errno));
 }
@@ -1661,7 +1665,7 @@ int main(int argc, char **argv)
 	static struct nvio nvio = {
 		.seed = 1, .qdepth = 64, .outstanding_max = 16, .max_xfer = 16384,
 		.ios = 2000, .nsid = 1, .iova = 0x40000000, .timeout_ms = 30000,
-		.corrupt_lba = -1, .container = -1, .control_fd = -1,
+		.corrupt_lba = -1, .container = -1, .control_fd = -1, .exit_code = -1,
 		.last_cmd = "none", .last_result = "ok",
 	};
 	struct nvio *io = &nvio;
@@ -1759,7 +1763,7 @@ int main(int argc, char **argv)
 	    io->mismatches || io->errors ? "FAIL" : "PASS");
 	rc = io->mismatches || io->errors ? 1 : 0;
 out:
-	snprintf(io->last_result, sizeof(io->last_result), "exit %d", rc);
+	io->exit_code = rc;
 	write_status(io, "exited");
 	return rc;
 }
