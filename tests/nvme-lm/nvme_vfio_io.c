@@ -132,6 +132,7 @@ struct nvme_cqe {
 
 _Static_assert(sizeof(struct nvme_sqe) == 64, "SQ entry size");
 _Static_assert(sizeof(struct nvme_cqe) == 16, "CQ entry size");
+_Static_assert(MAX_SLOTS <= 64, "a slot's index is the CID's low 6 bits");
 
 /**
  * struct blk_hdr - what starts every logical block this program writes
@@ -204,8 +205,8 @@ struct vf {
  * struct io_slot - a command in flight on the I/O queue
  * @busy: in flight
  * @write: a write (else a read)
- * @tag: upper bits of the command identifier, so a stale or repeated
- *	 completion is recognised
+ * @tag: upper bits of the command identifier (the lower are the slot's
+ *	 index), so a stale or repeated completion is recognised
  * @slba: first LBA
  * @nlb: number of LBAs
  * @gen: generation written (writes)
@@ -513,10 +514,24 @@ static int cfg_write16(const struct vf *vf, uint32_t off, uint16_t val)
 
 static int container_init(struct nvio *io);
 
+/* Memory decoding and bus mastering: what a guest driver turns on. */
+static int vf_enable_master(const struct vf *vf)
+{
+	uint16_t cmd;
+
+	if (cfg_read16(vf, PCI_COMMAND, &cmd) ||
+	    cfg_write16(vf, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
+		msg("%s: config space: command register", vf->bdf);
+		return -EIO;
+	}
+	return 0;
+}
+
 /*
  * Open @bdf's device in the container, its group joining it first unless
- * an open device shares it; the first group makes the container's IOMMU. The first open of a device makes vfio-pci reset
- * the function; a second open of an open one does not.
+ * an open device shares it; the first group makes the container's IOMMU.
+ * The first open of a device makes vfio-pci reset the function; a second
+ * open of an open one does not.
  */
 static struct vf *vf_attach(struct nvio *io, const char *bdf)
 {
@@ -610,8 +625,19 @@ static struct vf *vf_attach(struct nvio *io, const char *bdf)
 	}
 	if (!vf->bar)
 		msg("%s: BAR0 not mappable: registers through read/write", bdf);
+	/*
+	 * Before the controller can run: a destination's resumes running
+	 * when its state is set, as a VMM restores config space before the
+	 * device runs.
+	 */
+	if (vf_enable_master(vf))
+		goto unmap;
 	io->nr_vfs++;
 	return vf;
+
+unmap:
+	if (vf->bar)
+		munmap((void *)vf->bar, vf->bar_len);
 
 close_dev:
 	close(vf->fd);
@@ -642,19 +668,6 @@ static struct vf *vf_find(struct nvio *io, const char *bdf)
 		if (&io->vfs[i] != io->cur && !strcmp(io->vfs[i].bdf, bdf))
 			return &io->vfs[i];
 	return NULL;
-}
-
-/* Memory decoding and bus mastering: what a guest driver turns on. */
-static int vf_enable_master(const struct vf *vf)
-{
-	uint16_t cmd;
-
-	if (cfg_read16(vf, PCI_COMMAND, &cmd) ||
-	    cfg_write16(vf, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
-		msg("%s: config space: command register", vf->bdf);
-		return -EIO;
-	}
-	return 0;
 }
 
 /*
@@ -704,9 +717,7 @@ static int vfio_setup(struct nvio *io, const char *bdf)
 		return -1;
 	}
 	io->cur = vf_attach(io, bdf);
-	if (!io->cur)
-		return -1;
-	return vf_enable_master(io->cur);
+	return io->cur ? 0 : -1;
 }
 
 /* --- Registers, through the mapping or the region. */
@@ -1106,7 +1117,9 @@ static void submit_io(struct nvio *io, bool write, uint64_t slba, uint32_t nlb,
 	s->write = write;
 	s->slba = slba;
 	s->nlb = nlb;
-	s->tag = io->next_tag++ & 0x3ff;
+	/* 10 bits of tag above 6 of slot, never CID FFFFh */
+	s->tag = io->next_tag;
+	io->next_tag = (uint16_t)((io->next_tag + 1) % 0x3ff);
 	s->submitted_ms = now_ms();
 	for (i = 0; i < nlb; i++)
 		io->lba_busy[slba - io->start_lba + i] = 1;
@@ -1367,10 +1380,6 @@ static int switch_no_init(struct nvio *io, const char *bdf, char *why, size_t le
 		}
 		old = io->cur;
 	}
-	if (vf_enable_master(vf)) {
-		snprintf(why, len, "%s: config space", bdf);
-		return -1;
-	}
 	cap = reg_read64(vf, NVME_REG_CAP);
 	csts = reg_read32(vf, NVME_REG_CSTS);
 	cc = reg_read32(vf, NVME_REG_CC);
@@ -1423,10 +1432,6 @@ static int switch_fresh(struct nvio *io, const char *bdf, char *why, size_t len)
 			return -1;
 		}
 		old = io->cur;
-	}
-	if (vf_enable_master(vf)) {
-		snprintf(why, len, "%s: config space", bdf);
-		return -1;
 	}
 	io->cur = vf;
 	if (nvme_init_fresh(io)) {
