@@ -214,6 +214,43 @@ $(tail -n 20 $LOG)"
 	fi
 }
 
+# completed_since_pause NAME: every command submitted before the last
+# pause ($PAUSED_SUBMITTED) has completed, within 30 s; the in-flight
+# ones among them complete on whatever controller the program went on with.
+completed_since_pause() {
+	local n=0 completed
+	while :; do
+		ctl status || break
+		completed=$(($(st writes) + $(st reads)))
+		[ $completed -lt $PAUSED_SUBMITTED ] || break
+		n=$((n + 1))
+		[ $n -lt 300 ] || break
+		sleep 0.1
+	done
+	if [ "${completed:-0}" -ge $PAUSED_SUBMITTED ] && [ "$(st errors)" = 0 ]; then
+		tap_ok "$1"
+	else
+		tap_fail "$1" "$PAUSED_SUBMITTED submitted before the pause, $completed completed in all
+$(tail -n 20 $LOG)"
+	fi
+}
+
+# pause NAME: "pause" as a test; $PAUSED_SUBMITTED what had been submitted.
+pause() {
+	ctl_test "$1" pause
+	PAUSED_SUBMITTED=$(st submitted)
+}
+
+# bg_kill: no background program left, whatever state it was left in
+# (its VFs cannot leave vfio-pci while it has them open).
+bg_kill() {
+	if [ -n "$BG" ] && kill -0 $BG 2> /dev/null; then
+		kill $BG
+		wait $BG
+	fi
+	BG=""
+}
+
 # positions: the queues' positions and counts in the status file.
 positions() {
 	grep -E '^(admin_|io_|outstanding|submitted|writes|reads) ' $ST | tr '\n' ' '
@@ -264,11 +301,12 @@ after:  $(positions)"
 	ctl switch $VF_A --no-init
 	same "switch while running: refused" "$(st result)" "error: pause first"
 
-	ctl_test "pause again" pause
+	pause "pause again"
 	ctl_test "switch to the same VF --no-init (a second open: no reset)" \
 		switch $VF_A --no-init
 	same "switched: one switch" "$(st switches)" 1
 	same "switched: still on VF A" "$(st bdf)" $VF_A
+	completed_since_pause "switched without init: the commands in flight completed"
 	advances "switched without init: I/O advances"
 
 	ctl_test "pause before VF B" pause
@@ -330,16 +368,18 @@ mig_stop_copy() {
 	bg_start "mig: background on VF A" --seed 11 $VF_A || return
 	advances "mig: I/O advances on VF A"
 	ctl_test "mig: attach VF B before its state is set" attach $VF_B
-	ctl_test "mig: pause" pause
+	pause "mig: pause"
 	tap_diag "mig: paused at $(positions)"
 	tap_run "mig: lmctl fn migrate $FN_A $FN_B precopy off" \
-		lmctl fn migrate $FN_A $FN_B precopy off
-	ctl_test "mig: switch to VF B --no-init" switch $VF_B --no-init
-	same "mig: on VF B" "$(st bdf)" $VF_B
-	advances "mig: I/O advances on VF B, the in-flight commands completed"
-	bg_stop "mig: stop: every LBA written read back through VF B"
+		lmctl fn migrate $FN_A $FN_B precopy off || { bg_kill; return; }
 	same "mig: the source is left stopped" \
 		"$(lmctl -j fn show $FN_A | jq -r '.fn[].state')" stop
+	ctl_test "mig: switch to VF B --no-init" switch $VF_B --no-init
+	same "mig: on VF B" "$(st bdf)" $VF_B
+	completed_since_pause "mig: the commands in flight completed on VF B"
+	advances "mig: I/O advances on VF B"
+	bg_stop "mig: stop: every LBA written read back through VF B"
+	# closing VF A reset it (vfio-pci does on a last close)
 	tap_run "mig: the source runs again" lmctl fn set $FN_A state running
 	lmctl fn set $FN_A migratable off
 	lmctl fn set $FN_B migratable off
@@ -348,6 +388,7 @@ mig_stop_copy() {
 mig_stop_copy
 
 # --- Everything back.
+bg_kill
 for vf in $VF_A $VF_B; do
 	tap_run "$vf from vfio-pci" sh -c "echo $vf > /sys/bus/pci/drivers/vfio-pci/unbind"
 done

@@ -6,9 +6,10 @@
 # that the VFs, each in an IOMMU group of its own, can be handed to
 # vfio-pci. The IOMMU remaps interrupts (intremap=on), or VFIO's type1
 # refuses the groups ("no interrupt remapping"); under TCG nothing asks for
-# a split irqchip. A suite of its own: the stock nvme driver's tests run
-# without an IOMMU, as most of their users' hosts do. No stock nvme driver
-# here: the VFs' controllers are driven from user space only.
+# a split irqchip. The nvme suite passes behind the same IOMMU too; this
+# one is apart so that what it leaves behind (VFs on vfio-pci, secondary
+# controllers reset by vfio-pci) and its failures are its own. No stock
+# nvme driver here: the VFs' controllers are driven from user space only.
 
 nvme_vfio_dir=build/vm/nvme-vfio-$LM_KERNEL
 mkdir -p "$nvme_vfio_dir"
