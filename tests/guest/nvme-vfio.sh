@@ -309,9 +309,15 @@ after:  $(positions)"
 	completed_since_pause "switched without init: the commands in flight completed"
 	advances "switched without init: I/O advances"
 
-	ctl_test "pause before VF B" pause
+	ctl attach 0000:ff:1f.7
+	case "$(st result)" in
+	"error: cannot open 0000:ff:1f.7") tap_ok "attach a function that is not there: refused" ;;
+	*) tap_fail "attach a function that is not there: refused" "$(st result)" ;;
+	esac
 	# VF B was never set up: its first open resets it, its controller is
 	# disabled, and continuing on it must be refused, not tried.
+	ctl_test "attach VF B while running (opened, so reset by vfio-pci)" attach $VF_B
+	ctl_test "pause before VF B" pause
 	ctl switch $VF_B --no-init
 	case "$(st result)" in
 	*"controller not running"*) tap_ok "switch --no-init to a controller without state: refused" ;;

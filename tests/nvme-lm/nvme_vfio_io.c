@@ -296,7 +296,9 @@ struct nvio {
 	uint64_t mismatches, errors, switches;
 };
 
-static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+
+static void msg(const char *fmt, ...) __printf(1, 2);
 static void msg(const char *fmt, ...)
 {
 	va_list ap;
@@ -778,7 +780,9 @@ static void nvq_init(struct nvio *io, struct nvq *q, uint16_t qid,
 	q->cq = (volatile struct nvme_cqe *)(io->dma + cq_off);
 	q->sq_iova = io->iova + sq_off;
 	q->cq_iova = io->iova + cq_off;
-	q->sq_tail = q->sq_head = q->cq_head = 0;
+	q->sq_tail = 0;
+	q->sq_head = 0;
+	q->cq_head = 0;
 	q->phase = 1;
 	memset(q->sq, 0, (size_t)depth * sizeof(*q->sq));
 	memset((void *)q->cq, 0, (size_t)depth * sizeof(*q->cq));
@@ -1683,35 +1687,77 @@ int main(int argc, char **argv)
 		bool good = true;
 
 		switch (c) {
-		case OPT_CONTROL: io->control_path = a; continue;
-		case OPT_STATUS: io->status_path = a; continue;
-		case OPT_FRESH: continue;
+		case OPT_CONTROL:
+			io->control_path = a;
+			continue;
+		case OPT_STATUS:
+			io->status_path = a;
+			continue;
+		case OPT_FRESH:
+			continue;
 		case OPT_NO_INIT:
 			fprintf(stderr, PROG ": --no-init: a controller is continued without init only by \"switch BDF --no-init\" on --control, which knows where its queues are\n");
 			return 2;
-		case OPT_VERBOSE: io->verbose = true; continue;
-		case OPT_HELP: usage(stdout); return 0;
-		case '?': usage(stderr); return 2;
-		default: break;
+		case OPT_VERBOSE:
+			io->verbose = true;
+			continue;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case '?':
+			usage(stderr);
+			return 2;
+		default:
+			break;
 		}
 		good = parse_u64(a, &v);
 		switch (c) {
-		case OPT_IOS: io->ios = v; break;
-		case OPT_QDEPTH: good = good && v >= 2 && v <= 4096; io->qdepth = (uint32_t)v; break;
-		case OPT_OUTSTANDING: good = good && v >= 1 && v <= MAX_SLOTS; io->outstanding_max = (uint32_t)v; break;
+		case OPT_IOS:
+			io->ios = v;
+			break;
+		case OPT_QDEPTH:
+			good = good && v >= 2 && v <= 4096;
+			io->qdepth = (uint32_t)v;
+			break;
+		case OPT_OUTSTANDING:
+			good = good && v >= 1 && v <= MAX_SLOTS;
+			io->outstanding_max = (uint32_t)v;
+			break;
 		case OPT_MAX_XFER:
 			/* one PRP list page at most */
 			good = good && v >= 512 && v <= PAGE_SZ * (PAGE_SZ / 8);
 			io->max_xfer = (uint32_t)v;
 			break;
-		case OPT_SEED: good = good && v <= UINT32_MAX; io->seed = (uint32_t)v; break;
-		case OPT_START_LBA: io->start_lba = v; break;
-		case OPT_LBAS: good = good && v >= 1 && v <= (1u << 26); io->nlbas = v; break;
-		case OPT_NSID: good = good && v >= 1 && v <= UINT32_MAX; io->nsid = (uint32_t)v; break;
-		case OPT_IOVA: good = good && !(v % PAGE_SZ); io->iova = v; break;
-		case OPT_TIMEOUT: good = good && v >= 1 && v <= UINT32_MAX; io->timeout_ms = (uint32_t)v; break;
-		case OPT_CORRUPT: good = good && v <= INT64_MAX; io->corrupt_lba = (int64_t)v; break;
-		default: good = false; break;
+		case OPT_SEED:
+			good = good && v <= UINT32_MAX;
+			io->seed = (uint32_t)v;
+			break;
+		case OPT_START_LBA:
+			io->start_lba = v;
+			break;
+		case OPT_LBAS:
+			good = good && v >= 1 && v <= (1u << 26);
+			io->nlbas = v;
+			break;
+		case OPT_NSID:
+			good = good && v >= 1 && v <= UINT32_MAX;
+			io->nsid = (uint32_t)v;
+			break;
+		case OPT_IOVA:
+			good = good && !(v % PAGE_SZ);
+			io->iova = v;
+			break;
+		case OPT_TIMEOUT:
+			good = good && v >= 1 && v <= UINT32_MAX;
+			io->timeout_ms = (uint32_t)v;
+			break;
+		case OPT_CORRUPT:
+			good = good && v <= INT64_MAX;
+			io->corrupt_lba = (int64_t)v;
+			break;
+		default:
+			good = false;
+			break;
 		}
 		if (!good) {
 			fprintf(stderr, PROG ": invalid value '%s'\n", a);
