@@ -558,10 +558,13 @@ static struct vf *vf_attach(struct nvio *io, const char *bdf)
 	vf->group = group;
 	vf->group_fd = -1;
 	vf->fd = -1;
+	/* a group opens once: a second device of it shares the file */
 	for (i = 0; i < io->nr_vfs; i++) {
 		other = &io->vfs[i];
-		if (other->group == group && other->group_fd >= 0)
-			vf->group_fd = dup(other->group_fd);
+		if (other->group == group) {
+			vf->group_fd = fcntl(other->group_fd, F_DUPFD_CLOEXEC, 0);
+			break;
+		}
 	}
 	if (vf->group_fd < 0) {
 		char path[64];
