@@ -42,6 +42,15 @@
  * and the positions of the queues; at the end, once more with "state
  * exited" and "exit_code N".
  *
+ * A migration from VF A to VF B, as tests/guest/nvme-vfio.sh drives it
+ * (mig_stop_copy): start on A, "attach B" (B's reset comes now, before its
+ * state is set), "pause", migrate the secondary controller from A to B
+ * (lmctl fn migrate), "switch B --no-init", let it run, "stop". Switching
+ * to a controller that is not enabled and ready is refused: it got no
+ * state. A switch to the same VF without init (a second open of a device
+ * open already, which vfio-pci does not reset) is the same path on a
+ * controller that cannot migrate.
+ *
  * Copyright (c) 2026 The lm authors
  */
 #include <errno.h>
