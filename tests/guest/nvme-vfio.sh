@@ -354,6 +354,17 @@ $(tail -n 20 $LOG)"
 	fi
 fi
 
+# --- Killed with commands in flight: vfio-pci resets the VF on the last
+# close, and the next run starts from a clean controller.
+if bg_start "background on VF A, to be killed" --seed 5 $VF_A; then
+	advances "to be killed: I/O advances"
+	kill -KILL $BG
+	wait $BG
+	BG=""
+	oneshot "after a kill with commands in flight: one-shot on VF A" \
+		--ios 500 --seed 6 $VF_A
+fi
+
 # --- Live migration of the running controller from VF A to VF B.
 #
 # As a VMM does it: the destination is opened first (vfio-pci resets a
