@@ -1422,14 +1422,22 @@ static int switch_no_init(struct nvio *io, const char *bdf, char *why, size_t le
 	msg("%s: continuing without init: admin SQ tail %u CQ head %u, I/O SQ tail %u CQ head %u phase %u, %u in flight",
 	    bdf, io->aq.sq_tail, io->aq.cq_head, io->ioq.sq_tail,
 	    io->ioq.cq_head, io->ioq.phase, io->outstanding);
-	/* a second fd of the same device closes without a reset */
+	/*
+	 * The last close of a device resets it, which the source of a
+	 * migration is done with; a second open of the same one closes
+	 * without.
+	 */
 	vf_close(io, old);
 	restart_deadlines(io);
 	io->switches++;
 	return 0;
 }
 
-/* Finish on the current controller, then start @bdf's from nothing. */
+/*
+ * Finish on the current controller, then start @bdf's from nothing: 0, -1
+ * if nothing changed, -2 if the I/O cannot go on (the commands in flight
+ * did not complete, or the new controller did not come up).
+ */
 static int switch_fresh(struct nvio *io, const char *bdf, char *why, size_t len)
 {
 	struct vf *old, *vf;
@@ -1437,7 +1445,7 @@ static int switch_fresh(struct nvio *io, const char *bdf, char *why, size_t len)
 	restart_deadlines(io);
 	if (drain(io)) {
 		snprintf(why, len, "commands in flight did not complete on %s", io->cur->bdf);
-		return -1;
+		return -2;
 	}
 	old = io->cur;
 	vf = vf_find(io, bdf);
@@ -1452,7 +1460,7 @@ static int switch_fresh(struct nvio *io, const char *bdf, char *why, size_t len)
 	io->cur = vf;
 	if (nvme_init_fresh(io)) {
 		snprintf(why, len, "%s: initialisation failed", bdf);
-		return -1;
+		return -2;
 	}
 	vf_close(io, old);
 	io->switches++;
@@ -1503,8 +1511,7 @@ static bool handle_command(struct nvio *io, char *line)
 			ret = switch_no_init(io, arg, why, sizeof(why));
 		} else {
 			ret = switch_fresh(io, arg, why, sizeof(why));
-			/* the old controller's commands are gone either way */
-			fatal = ret != 0;
+			fatal = ret == -2;
 		}
 		if (!ret)
 			io->paused = false;
