@@ -8,9 +8,11 @@
 # pause and resume; continuing without init on a second open of the same
 # VF (the path a migrated controller takes, minus the migration); a fresh
 # start on the other VF in the same container, which reads back what the
-# first wrote; a bit flipped from outside, which the final read-back must
-# find. Then the migration itself (mig_stop_copy), skipped until the
-# controller can migrate.
+# first wrote; refusals (a switch to a controller that got no state, to a
+# function that is not there, while running); a bit flipped from outside,
+# which the final read-back must find; a kill with commands in flight,
+# after which the VF serves the next run. Then the migration itself
+# (mig_stop_copy), skipped until the controller can migrate.
 . /lm/lib/tap.sh
 
 # same NAME GOT WANT
