@@ -40,8 +40,10 @@ SELFTEST_BINS := $(addprefix $(BUILD)/tests/,$(SELFTESTS))
 # nvme-lm: the unit tests of the pure command code, built from the driver's
 # own cmds.c, and the tests against an emulated NVMe controller.
 NVME_LM_CMDS := drivers/nvme-lm/cmds.c drivers/nvme-lm/cmds.h
+# nvme_vfio_io: a user-space NVMe driver over vfio-pci that keeps verified
+# I/O going and continues it on another VF, for the migration tests.
 NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds nvme_lm_dev \
-	nvme_lm_mig)
+	nvme_lm_mig nvme_vfio_io)
 # What the character device says, as JSON, for shell tests to compare with.
 IOCTL_INFO := $(BUILD)/tests/ioctl_info
 KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
@@ -129,6 +131,10 @@ $(BUILD)/tests/nvme-lm/nvme_lm_%: tests/nvme-lm/nvme_lm_%.c \
 		include/uapi/linux/lm.h $(KSFT)/kselftest_harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -Itests/selftests -o $@ $< -lpthread
+
+$(BUILD)/tests/nvme-lm/nvme_vfio_io: tests/nvme-lm/nvme_vfio_io.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 
 $(LIBLM_DIR)/%.o: lib/%.c lib/*.h include/uapi/linux/lm.h
 	@mkdir -p $(dir $@)
