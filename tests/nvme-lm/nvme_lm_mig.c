@@ -70,18 +70,20 @@ static void put64(uint8_t *p, uint64_t v)
 }
 
 /*
- * The complete records at the start of @buf (a stream from its header on):
- * their payloads appended to *@payload, the bytes they take returned.
+ * The complete records of @buf (a stream from its header on) from @off, 0
+ * for the first: their payloads appended to *@payload; where the next one
+ * starts returned.
  */
-static size_t stream_records(const uint8_t *buf, size_t len, uint8_t **payload,
-			     size_t *plen, bool *end)
+static size_t stream_records(const uint8_t *buf, size_t len, size_t off,
+			     uint8_t **payload, size_t *plen, bool *end)
 {
 	const struct lm_stream_header *h = (const void *)buf;
-	size_t off;
 
-	if (len < sizeof(*h))
-		return 0;
-	off = le16toh(h->header_size);
+	if (!off) {
+		if (len < sizeof(*h))
+			return 0;
+		off = le16toh(h->header_size);
+	}
 	while (off + sizeof(struct lm_record_header) <= len) {
 		const struct lm_record_header *r = (const void *)(buf + off);
 		uint64_t n = le64toh(r->length);
@@ -108,7 +110,7 @@ static ssize_t stream_payload(const uint8_t *buf, size_t len,
 	bool end = false;
 
 	*payload = NULL;
-	if (stream_records(buf, len, payload, &plen, &end) != len || !end) {
+	if (stream_records(buf, len, 0, payload, &plen, &end) != len || !end) {
 		free(*payload);
 		return -EPROTO;
 	}
@@ -263,8 +265,8 @@ static int session_drain(struct session *s)
 			break;
 		s->len += n;
 	}
-	s->parsed = stream_records(s->buf, s->len, &s->payload, &s->plen,
-				   &s->end);
+	s->parsed = stream_records(s->buf, s->len, s->parsed, &s->payload,
+				   &s->plen, &s->end);
 	payload_udcs(s->payload + before, s->plen - before, &s->udc,
 		     &s->nudc);
 	return 0;
