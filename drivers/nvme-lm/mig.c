@@ -66,7 +66,11 @@ static int nvme_lm_suspend(struct nvme_lm_sec *sec)
 	return ret;
 }
 
-/* Resume @sec; a controller that is not suspended is fine with @lenient. */
+/*
+ * Resume @sec; a controller that is not suspended is fine with @lenient:
+ * it runs already, as after a function level reset (a VF's user closing
+ * it, vfio-pci resetting it) while the core thought it stopped.
+ */
 static int nvme_lm_resume(struct nvme_lm_sec *sec, bool lenient)
 {
 	struct nvme_lm_sqe cmd;
@@ -414,7 +418,7 @@ static int nvme_lm_step(struct lm_fn *fn, enum lm_mig_state cur,
 	case LM_MIG_STATE_RUNNING << 4 | LM_MIG_STATE_STOP:
 		return nvme_lm_suspend(sec);
 	case LM_MIG_STATE_STOP << 4 | LM_MIG_STATE_RUNNING:
-		return nvme_lm_resume(sec, false);
+		return nvme_lm_resume(sec, true);
 	case LM_MIG_STATE_RUNNING << 4 | LM_MIG_STATE_PRE_COPY:
 		return nvme_lm_udc_start(sec);
 	case LM_MIG_STATE_PRE_COPY << 4 | LM_MIG_STATE_RUNNING:

@@ -11,8 +11,9 @@
 # first wrote; refusals (a switch to a controller that got no state, to a
 # function that is not there, while running); a bit flipped from outside,
 # which the final read-back must find; a kill with commands in flight,
-# after which the VF serves the next run. Then the migration itself
-# (mig_stop_copy), skipped until the controller can migrate.
+# after which the VF serves the next run. Then the migration itself, from
+# one VF to the other and back, three ways (mig), skipped on a controller
+# that cannot migrate.
 . /lm/lib/tap.sh
 
 # same NAME GOT WANT
@@ -376,36 +377,68 @@ fi
 # the driver goes on with VF B where it stopped, ringing its doorbells at
 # the same positions and collecting the in-flight commands' completions
 # from the same memory; everything written is read back.
-mig_stop_copy() {
-	local caps
-	caps=$(lmctl -j dev show $PF | jq -r '.dev[].mig_caps | length')
-	if [ "$caps" = 0 ]; then
-		tap_skip "mig_stop_copy" "the controller cannot migrate (mig_caps none: $(dmesg | grep -o 'live migration unavailable: [^;]*' | head -n 1))"
-		return
-	fi
-	tap_run "mig: $FN_A migratable" lmctl fn set $FN_A migratable on || return
-	tap_run "mig: $FN_B migratable" lmctl fn set $FN_B migratable on || return
-	bg_start "mig: background on VF A" --seed 11 $VF_A || return
-	advances "mig: I/O advances on VF A"
-	ctl_test "mig: attach VF B before its state is set" attach $VF_B
-	pause "mig: pause"
-	tap_diag "mig: paused at $(positions)"
-	tap_run "mig: lmctl fn migrate $FN_A $FN_B precopy off" \
-		lmctl fn migrate $FN_A $FN_B precopy off || { bg_kill; return; }
-	same "mig: the source is left stopped" \
-		"$(lmctl -j fn show $FN_A | jq -r '.fn[].state')" stop
-	ctl_test "mig: switch to VF B --no-init" switch $VF_B --no-init
-	same "mig: on VF B" "$(st bdf)" $VF_B
-	completed_since_pause "mig: the commands in flight completed on VF B"
-	advances "mig: I/O advances on VF B"
-	bg_stop "mig: stop: every LBA written read back through VF B"
-	# closing VF A reset it (vfio-pci does on a last close)
-	tap_run "mig: the source runs again" lmctl fn set $FN_A state running
-	lmctl fn set $FN_A migratable off
-	lmctl fn set $FN_B migratable off
+# The ways a secondary controller's state moves from SRC to DST (functions
+# PF/N), the I/O on SRC paused as a VMM stops its vCPUs: one lmctl fn
+# migrate with plain stop-and-copy, one with PRE_COPY rounds first
+# (logging user data changes, then suspending and reading the state at the
+# stop), and a save to a file, restored later.
+move_stop_copy() {
+	lmctl fn migrate $1 $2 precopy off
 }
 
-mig_stop_copy
+move_pre_copy() {
+	lmctl fn migrate $1 $2 precopy on rounds 2
+}
+
+move_save_restore() {
+	lmctl fn set $1 state stop &&
+		lmctl fn save $1 $T/state.lm &&
+		sleep 1 &&
+		lmctl fn restore $2 $T/state.lm
+}
+
+# mig NAME MOVE SRC_FN SRC_VF DST_FN DST_VF SEED: verified I/O on SRC_VF,
+# paused with commands in flight, the state moved by MOVE, the I/O going
+# on with DST_VF without initialising it: the commands in flight complete
+# there and every LBA written before, during and after reads back.
+mig() {
+	local name=$1 move=$2 sfn=$3 svf=$4 dfn=$5 dvf=$6 seed=$7
+	bg_start "mig $name: background on $svf" --seed $seed $svf || return
+	advances "mig $name: I/O advances on $svf"
+	ctl_test "mig $name: attach $dvf before its state is set" attach $dvf
+	pause "mig $name: pause"
+	tap_diag "mig $name: paused at $(positions)"
+	tap_run "mig $name: $move $sfn $dfn" $move $sfn $dfn || { bg_kill; return; }
+	same "mig $name: the source is left stopped" \
+		"$(lmctl -j fn show $sfn | jq -r '.fn[].state')" stop
+	same "mig $name: the destination runs" \
+		"$(lmctl -j fn show $dfn | jq -r '.fn[].state')" running
+	ctl_test "mig $name: switch to $dvf --no-init" switch $dvf --no-init
+	same "mig $name: on $dvf" "$(st bdf)" $dvf
+	completed_since_pause "mig $name: the commands in flight completed on $dvf"
+	advances "mig $name: I/O advances on $dvf"
+	bg_stop "mig $name: stop: every LBA written read back through $dvf"
+	# closing the source's VF reset it (vfio-pci does on a last close)
+	tap_run "mig $name: the source runs again" lmctl fn set $sfn state running
+}
+
+caps=$(lmctl -j dev show $PF | jq -r '.dev[].mig_caps | join(" ")')
+if [ -z "$caps" ]; then
+	tap_skip "migration" "the controller cannot migrate (mig_caps none: $(dmesg | grep -o 'live migration unavailable: [^;]*' | head -n 1))"
+else
+	tap_run "mig: $FN_A migratable" lmctl fn set $FN_A migratable on
+	tap_run "mig: $FN_B migratable" lmctl fn set $FN_B migratable on
+	mig stop-copy move_stop_copy $FN_A $VF_A $FN_B $VF_B 11
+	case " $caps " in
+	*" pre_copy "*)
+		mig pre-copy move_pre_copy $FN_B $VF_B $FN_A $VF_A 12 ;;
+	*)
+		tap_skip "mig pre-copy" "mig_caps $caps" ;;
+	esac
+	mig save-restore move_save_restore $FN_A $VF_A $FN_B $VF_B 13
+	lmctl fn set $FN_A migratable off
+	lmctl fn set $FN_B migratable off
+fi
 
 # --- Everything back.
 bg_kill
