@@ -15,6 +15,8 @@
 #   make debug-kernel   build (or reuse) the debug kernel of the test rig
 #   make debug-modules  the modules built against the debug kernel (W=1),
 #                       sparse over them (the KUnit tests too)
+#   make qemu           build (or reuse) the project's QEMU (qemu/), print
+#                       its directory
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -90,7 +92,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 .PHONY: all modules tests deps check demo bench sparse checkpatch clean \
 	lib cli liblm-tests bench-bin man-check install debug-kernel \
-	debug-modules FORCE
+	debug-modules qemu FORCE
 
 all: modules tests lib cli liblm-tests
 
@@ -261,6 +263,11 @@ debug-modules:
 		> $(BUILD)/debug-modules.log 2>&1; rc=$$?; \
 	  cat $(BUILD)/debug-modules.log; exit $$rc; }
 	@! grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' $(BUILD)/debug-modules.log
+
+# The project's QEMU: Debian's 10.0 source with qemu/patches/, cached
+# outside the clone. The directory it prints holds bin/qemu-system-x86_64.
+qemu:
+	@bash qemu/build.sh
 
 check: deps
 	bash tests/run.sh

@@ -15,29 +15,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source-path=SCRIPTDIR/.. source=scripts/apt-mirror.sh
+. scripts/apt-mirror.sh
+
 need_cmds() {
 	local c
 	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || return 1; done
-}
-
-# The URI that serves the "bookworm" suite in the existing apt configuration,
-# deb822 (.sources) or one-line (.list) format.
-debian_mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk 'BEGIN { RS = ""; FS = "\n" }
-		     /(^|\n)Suites:[^\n]*(^| )bookworm( |\n|$)/ {
-			for (i = 1; i <= NF; i++)
-				if ($i ~ /^URIs:/) { split($i, a, /[ \t]+/); print a[2]; exit }
-		     }' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '$1 == "deb" && $0 !~ /security/ {
-			for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { print $i; exit }
-		     }' "$f"
-	done
 }
 
 enable_backports() {

@@ -4,12 +4,14 @@
 # Everything `make check` promises, in order: the kernel modules and user
 # space build W=1 clean, liblm's ABI and installation, lmctl's man pages and
 # completion hold, sparse and checkpatch --strict find nothing, the generated
-# netlink code and the uAPI match the family's spec; the debug kernel
-# (tests/debug-kernel/) is built or reused and the modules build against it
-# too; then every suite runs in a VM booted from Debian's 6.12 kernel, and
-# again in one booted from the debug kernel, whose runs also fail on any
-# KASAN, lockdep, kmemleak, "BUG:", "WARNING:" or refcount report. Each host
-# step is one test in the totals; the VMs' tests are counted one by one.
+# netlink code and the uAPI match the family's spec; the project's QEMU
+# (qemu/) is built or reused; the debug kernel (tests/debug-kernel/) is built
+# or reused and the modules build against it too; then every suite runs in a
+# VM booted from Debian's 6.12 kernel, and again in one booted from the debug
+# kernel, whose runs also fail on any KASAN, lockdep, kmemleak, "BUG:",
+# "WARNING:" or refcount report. Each host step is one test in the totals;
+# the VMs' tests are counted one by one. A suite runs on Debian's QEMU unless
+# it asks for the project's; if that could not be built, such a suite fails.
 # Ends with the line "N passed, N failed, N skipped" over both kernels and
 # a non-zero exit on any failure.
 #
@@ -66,6 +68,18 @@ host_step sparse make sparse
 host_step checkpatch-strict make checkpatch
 host_step netlink-spec bash scripts/ynl-gen.sh --check
 
+# The project's QEMU, for the suites that ask for it with --qemu "$LM_QEMU"
+# (empty if it could not be built: those suites then fail, the others run).
+LM_QEMU=""
+qemu_build() {
+	local dir
+	bash qemu/build.sh > "$RESULTS/qemu.dir" || return
+	dir=$(cat "$RESULTS/qemu.dir")
+	LM_QEMU=$dir/bin/qemu-system-x86_64
+}
+host_step qemu-build qemu_build
+export LM_QEMU
+
 # The debug kernel first, so that a broken one is known before any VM runs.
 debug_dir=""
 debug_kernel() {
@@ -79,6 +93,17 @@ if [ "$kernels" != debian ] && host_step debug-kernel debug_kernel &&
 fi
 echo "$host_pass $host_fail 0" > "$RESULTS/host.results"
 
+# False if the tests/vm/run.sh options $@ ask for a QEMU with an empty name:
+# the project's, which could not be built.
+qemu_arg_ok() {
+	while [ $# -gt 0 ]; do
+		if [ "$1" = --qemu ] && [ -z "${2:-}" ]; then
+			return 1
+		fi
+		shift
+	done
+}
+
 # Run every suite file on one kernel: $1 is the kernel's label ("debian" or
 # "debug"), which prefixes the runs' names but Debian's, and the suites see
 # as $LM_KERNEL; $LM_MODULE_DIR holds the drivers/ tree built for it and
@@ -86,7 +111,8 @@ echo "$host_pass $host_fail 0" > "$RESULTS/host.results"
 # tests/vm/run.sh options choosing the kernel.
 #
 # A suite file sets, for tests/vm/run.sh:
-#	suite_vm_args	options (besides --name, --results and the kernel's)
+#	suite_vm_args	options (besides --name, --results and the kernel's);
+#			--qemu "$LM_QEMU" to run on the project's QEMU
 #	suite_command	the guest command
 #	suite_skip	if not empty, the reason not to run at all on this
 #			kernel: counted as one skipped test
@@ -105,6 +131,11 @@ run_suites() {
 		if [ -n "$suite_skip" ]; then
 			echo "$name: ok 1 $name # SKIP $suite_skip"
 			echo "0 0 1" > "$RESULTS/$name.results"
+			continue
+		fi
+		if ! qemu_arg_ok "${suite_vm_args[@]}"; then
+			echo "$name: not ok: no project QEMU to run it on (qemu-build failed)" >&2
+			echo "0 1 0" > "$RESULTS/$name.results"
 			continue
 		fi
 		bash tests/vm/run.sh --name "$name" \

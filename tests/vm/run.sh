@@ -12,6 +12,7 @@ set -euo pipefail
 
 VM_DIR="$LM_VM_ROOT/tests/vm"
 QEMU=qemu-system-x86_64
+qemu_given=0
 
 usage() {
 	cat <<'EOF'
@@ -21,6 +22,9 @@ usage: tests/vm/run.sh [options] -- GUEST_COMMAND [ARGS...]
   --kdir DIR         boot the kernel tests/debug-kernel/build.sh built in DIR
                      (DIR/bzImage, and DIR/modules for --kmod) instead
   --kernel IMAGE     boot IMAGE instead (--kmod then needs --kdir)
+  --qemu BINARY      run the guest on BINARY (e.g. qemu/build.sh's
+                     DIR/bin/qemu-system-x86_64) instead of Debian's
+                     qemu-system-x86_64
   --module FILE.ko   copy a project module to /lm/modules/ (not loaded)
   --kmod NAME        load a module of the guest kernel, with its deps, at boot
                      (nothing to load if it is built in)
@@ -69,6 +73,7 @@ parse_args() {
 		--kver) need_arg "$1" $#; kver=$2; shift 2 ;;
 		--kdir) need_arg "$1" $#; kdir=$2; shift 2 ;;
 		--kernel) need_arg "$1" $#; kernel=$2; shift 2 ;;
+		--qemu) need_arg "$1" $#; QEMU=$2; qemu_given=1; shift 2 ;;
 		--module) need_arg "$1" $#; modules+=("$2"); shift 2 ;;
 		--kmod) need_arg "$1" $#; kmods+=("$2"); shift 2 ;;
 		--bin) need_arg "$1" $#; bins+=("$2"); shift 2 ;;
@@ -114,6 +119,11 @@ parse_args() {
 		[ -d "/lib/modules/$kver" ] || lm_vm_die "no /lib/modules/$kver"
 	fi
 	[ -r "$kernel" ] || lm_vm_die "no kernel image $kernel"
+	if [ "$qemu_given" -eq 1 ]; then
+		[ -n "$QEMU" ] || lm_vm_die "--qemu: no binary given (did qemu/build.sh fail?)"
+		[ -f "$QEMU" ] && [ -x "$QEMU" ] ||
+			lm_vm_die "--qemu $QEMU: not an executable file"
+	fi
 }
 
 # The kernel of a tests/debug-kernel/build.sh directory: its image (unless
@@ -334,7 +344,7 @@ incomplete_reason() {
 }
 
 main() {
-	local log counts passed failed skipped begun ended end_rc
+	local log on counts passed failed skipped begun ended end_rc
 	local cmd_done cmd_rc cmd_failed rc status=0
 
 	parse_args "$@"
@@ -359,7 +369,9 @@ main() {
 
 	mkdir -p "$LM_VM_ROOT/build/vm"
 	log="$LM_VM_ROOT/build/vm/$name.log"
-	echo "$name: booting $kver${kdir:+ from $kdir} (log: ${log#"$LM_VM_ROOT"/})"
+	on=""
+	[ "$qemu_given" -eq 0 ] || on=" on $QEMU"
+	echo "$name: booting $kver${kdir:+ from $kdir}$on (log: ${log#"$LM_VM_ROOT"/})"
 	run_vm "$log"
 
 	counts=$(lm_vm_count "$log")
