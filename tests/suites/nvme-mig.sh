@@ -14,10 +14,7 @@ truncate -s 64M "$nvme_suite_dir/ns.img"
 nvme_late_kmods "$nvme_suite_dir"
 nvme_rig_devices "$nvme_suite_dir/ns.img"
 
-if [ -z "${LM_QEMU:-}" ]; then
-	suite_skip="the project's QEMU was not built"
-fi
-suite_vm_args=(--qemu "${LM_QEMU:-}" --mem 2048 --timeout 2400
+suite_vm_args=(--qemu "$LM_QEMU" --mem 2048 --timeout 2400
 	       "${nvme_kmods[@]}"
 	       --module "$LM_MODULE_DIR/drivers/lm/lm.ko"
 	       --module "$LM_MODULE_DIR/drivers/nvme-lm/nvme-lm.ko"

@@ -18,10 +18,7 @@ truncate -s 64M "$nvme_vfio_dir/ns.img"
 . tests/vm/nvme-rig.sh
 nvme_rig_devices "$nvme_vfio_dir/ns.img"
 
-if [ -z "${LM_QEMU:-}" ]; then
-	suite_skip="the project's QEMU was not built"
-fi
-suite_vm_args=(--qemu "${LM_QEMU:-}" --mem 2048 --timeout 1200
+suite_vm_args=(--qemu "$LM_QEMU" --mem 2048 --timeout 1200
 	       --kmod vfio-pci --kmod vfio-iommu-type1
 	       --append intel_iommu=on
 	       --module "$LM_MODULE_DIR/drivers/lm/lm.ko"
