@@ -23,6 +23,11 @@
 /* The NVMe Controller State data structure version this driver knows. */
 #define NVME_LM_CS_VERSION 0
 
+static unsigned int nvme_lm_state_xfer;
+module_param_named(state_xfer, nvme_lm_state_xfer, uint, 0644);
+MODULE_PARM_DESC(state_xfer,
+		 "largest piece of a controller state one Migration Send or Receive moves, bytes, a multiple of 4 (0: as much as the controller takes)");
+
 /* Entries of a User Data Migration Queue. */
 #define NVME_LM_UDMQ_ENTRIES 4096
 static_assert(NVME_LM_UDMQ_ENTRIES * NVME_LM_UDMQ_ENTRY_SIZE <=
@@ -93,6 +98,14 @@ static int nvme_lm_resume(struct nvme_lm_sec *sec, bool lenient)
 	return ret;
 }
 
+/* The bytes of a controller state one command moves. */
+static u32 nvme_lm_state_piece(struct nvme_lm_dev *nd)
+{
+	u32 limit = READ_ONCE(nvme_lm_state_xfer) & ~3U;
+
+	return limit && limit < nd->max_xfer ? limit : nd->max_xfer;
+}
+
 /* Read @len bytes of the state of @sec at @offset into @buf. */
 static int nvme_lm_get_state_piece(struct nvme_lm_sec *sec,
 				   struct nvme_lm_dma *buf, u64 offset,
@@ -120,6 +133,7 @@ static int nvme_lm_get_state(struct nvme_lm_sec *sec)
 {
 	struct nvme_lm_dev *nd = sec->nd;
 	struct nvme_lm_mig *mig = &sec->mig;
+	u32 step = nvme_lm_state_piece(nd);
 	struct nvme_lm_cs_info info;
 	struct nvme_lm_dma buf;
 	u32 len, dw0 = 0;
@@ -155,7 +169,7 @@ static int nvme_lm_get_state(struct nvme_lm_sec *sec)
 	}
 	memcpy(state, buf.cpu, len);
 	for (off = len; off < info.total_bytes; off += len) {
-		len = min_t(u64, nd->max_xfer, info.total_bytes - off);
+		len = min_t(u64, step, info.total_bytes - off);
 		ret = nvme_lm_get_state_piece(sec, &buf, off, len, NULL);
 		if (ret) {
 			kvfree(state);
@@ -185,6 +199,7 @@ static int nvme_lm_set_state(struct nvme_lm_sec *sec)
 {
 	struct nvme_lm_dev *nd = sec->nd;
 	struct nvme_lm_mig *mig = &sec->mig;
+	u32 step = nvme_lm_state_piece(nd);
 	struct nvme_lm_cs_info info;
 	struct nvme_lm_dma buf;
 	struct nvme_lm_sqe cmd;
@@ -216,7 +231,7 @@ static int nvme_lm_set_state(struct nvme_lm_sec *sec)
 		struct nvme_lm_dma piece = buf;
 		bool last;
 
-		len = min_t(u64, nd->max_xfer, mig->rx.state_len - off);
+		len = min_t(u64, step, mig->rx.state_len - off);
 		last = off + len == mig->rx.state_len;
 		if (!off)
 			seq = last ? NVME_LM_SEQIND_ENTIRE : NVME_LM_SEQIND_FIRST;

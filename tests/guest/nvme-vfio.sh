@@ -12,8 +12,9 @@
 # function that is not there, while running); a bit flipped from outside,
 # which the final read-back must find; a kill with commands in flight,
 # after which the VF serves the next run. Then the migration itself, from
-# one VF to the other and back, three ways (mig), skipped on a controller
-# that cannot migrate.
+# one VF to the other and back, three ways (mig; one of them with the
+# controller state in 64-byte pieces), skipped on a controller that cannot
+# migrate.
 . /lm/lib/tap.sh
 
 # same NAME GOT WANT
@@ -429,12 +430,17 @@ else
 	tap_run "mig: $FN_A migratable" lmctl fn set $FN_A migratable on
 	tap_run "mig: $FN_B migratable" lmctl fn set $FN_B migratable on
 	mig stop-copy move_stop_copy $FN_A $VF_A $FN_B $VF_B 11
+	# This one moves the controller state 64 bytes a command: Get and
+	# Set Controller State at offsets, the pieces marked first, middle
+	# and last.
+	echo 64 > /sys/module/nvme_lm/parameters/state_xfer
 	case " $caps " in
 	*" pre_copy "*)
 		mig pre-copy move_pre_copy $FN_B $VF_B $FN_A $VF_A 12 ;;
 	*)
 		tap_skip "mig pre-copy" "mig_caps $caps" ;;
 	esac
+	echo 0 > /sys/module/nvme_lm/parameters/state_xfer
 	mig save-restore move_save_restore $FN_A $VF_A $FN_B $VF_B 13
 	lmctl fn set $FN_A migratable off
 	lmctl fn set $FN_B migratable off
