@@ -16,6 +16,7 @@
 # controller state in 64-byte pieces), skipped on a controller that cannot
 # migrate.
 . /lm/lib/tap.sh
+. /lm/lib/nvme.sh
 
 # same NAME GOT WANT
 same() {
@@ -26,33 +27,13 @@ same() {
 	fi
 }
 
-LM_MODULES=/lm/modules
 DEVS=/sys/bus/pci/devices
 T=/tmp/nvme-vfio
 mkdir -p $T
 
-# The primary controller: the NVMe function that has SR-IOV.
-PF=""
-for d in $DEVS/*; do
-	if [ -e "$d/sriov_totalvfs" ] && [ "$(cat "$d/class")" = 0x010802 ]; then
-		PF=${d##*/}
-		break
-	fi
-done
-if [ -z "$PF" ]; then
-	tap_fail find-primary-controller "no NVMe function with SR-IOV"
-	tap_exit
-fi
-tap_diag "primary controller $PF"
-
+nvme_find_pf || tap_exit
 tap_run iommu-group-of-the-pf test -e $DEVS/$PF/iommu_group || tap_exit
-tap_run load-lm insmod $LM_MODULES/lm.ko || tap_exit
-# nvme-lm matches nothing by itself: the primary controller is given to it.
-tap_run override-pf sh -c "echo nvme-lm > $DEVS/$PF/driver_override" || tap_exit
-tap_run load-nvme-lm insmod $LM_MODULES/nvme-lm.ko || tap_exit
-tap_run pf-bound-to-nvme-lm test "$(basename "$(readlink $DEVS/$PF/driver)")" = nvme-lm ||
-	tap_exit
-tap_run vf-autoprobe-off sh -c "echo 0 > $DEVS/$PF/sriov_drivers_autoprobe" || tap_exit
+nvme_lm_bind || tap_exit
 
 # Two secondary controllers online, one I/O queue pair each (2 VQ: the
 # admin queue and one); one VI, which the polled queues do not use.

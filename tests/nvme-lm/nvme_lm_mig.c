@@ -321,17 +321,11 @@ static void mig_env_setup(struct __test_metadata *_metadata, struct mig_env *sel
 {
 	int i;
 
-	self->fd = -1;
-	if (find_pf(self->pf, sizeof(self->pf)))
-		SKIP(return, "no PCI function with SR-IOV");
-	self->fd = open_lm(self->pf);
-	if (self->fd == -ENOENT)
-		SKIP(return, "%s is not bound to nvme-lm", self->pf);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, lm_device_info(self->fd, &self->info));
+	if (!nvme_lm_pf_open(_metadata, self->pf, sizeof(self->pf), &self->fd,
+			     &self->info))
+		return;
 	if (!(self->info.mig_caps & LM_MIG_STOP_COPY))
 		SKIP(return, "the controller has no live migration");
-	ASSERT_EQ(0, reset_all(self->pf, self->fd, self->info.num_fns));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, provision(self->fd, i, MIG_VQ, MIG_VI, 1));
 		ASSERT_EQ(0, lm_set_migratable(self->fd, i, true));
