@@ -396,6 +396,26 @@ TEST_F(mig, caps)
  * Saving a secondary controller the stock nvme driver is using suspends it
  * and resumes it; I/O goes on and what was written stays.
  */
+/*
+ * A reset of a function whose controller is offline: nothing to resume (the
+ * controller refuses a Resume), and the function stays usable in RUNNING,
+ * not stuck in ERROR.
+ */
+TEST_F(mig, reset_offline)
+{
+	struct lm_fn_info fi;
+
+	ASSERT_EQ(0, lm_set_migratable(self->e.fd, 0, false));
+	ASSERT_EQ(0, provision(self->e.fd, 0, 0, 0, 0));
+	ASSERT_EQ(0, lm_fn_info(self->e.fd, 0, &fi));
+	ASSERT_FALSE(fi.fn_flags & LM_FN_ONLINE);
+	ASSERT_EQ(0, lm_reset(self->e.fd, 0));
+	ASSERT_EQ(LM_MIG_STATE_RUNNING, lm_get_state(self->e.fd, 0));
+	ASSERT_EQ(0, lm_reset(self->e.fd, 0));
+	ASSERT_EQ(0, provision(self->e.fd, 0, MIG_VQ, MIG_VI, 1));
+	ASSERT_EQ(0, lm_set_migratable(self->e.fd, 0, true));
+}
+
 TEST_F_TIMEOUT(mig, save_under_nvme_driver, 600)
 {
 	struct mig_env *e = &self->e;
