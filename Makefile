@@ -58,7 +58,7 @@ STRICT_CFLAGS := -Wall -Wextra -Werror -Wmissing-prototypes \
 	-Wwrite-strings -Wvla -Wcast-function-type -Wimplicit-fallthrough
 
 # liblm: LGPL-2.1-or-later, the ABI is lib/liblm.map's.
-LIBLM_VERSION := 1.0.0
+LIBLM_VERSION := 1.1.0
 LIBLM_SONAME := liblm.so.1
 LIBLM_DIR := $(BUILD)/lib
 LIBLM_SRCS := $(wildcard lib/*.c)

@@ -30,6 +30,8 @@ static void fn_usage(void)
 	      "       lmctl fn save PF/FN { FILE | - }\n"
 	      "       lmctl fn restore PF/FN { FILE | - }\n"
 	      "       lmctl fn migrate PF/FN PF/FN [ precopy { on | off } ] [ rounds N ]\n"
+	      "       lmctl fn attach PF/FN vfio\n"
+	      "       lmctl fn detach PF/FN\n"
 	      "       lmctl fn help\n"
 	      "PF := { lmN | PCI address }   SIZE := N[K|M|G|T]\n",
 	      stdout);
@@ -601,6 +603,104 @@ out:
 	return ret;
 }
 
+/* The IOMMU group of PCI function @pci, or -1. */
+static int iommu_group_of(const char *pci)
+{
+	char path[PATH_MAX], target[PATH_MAX], *end;
+	const char *base;
+	ssize_t n;
+	long group;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", pci);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -1;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	group = strtol(base, &end, 10);
+	return *end || group < 0 || group > INT32_MAX ? -1 : (int)group;
+}
+
+static int cmd_fn_attach(struct lmctl *lc)
+{
+	const char *cmd = "fn attach", *to;
+	struct lmctl_handle h;
+	struct lm_fn_desc d;
+	struct lm_ctx *ctx;
+	char pci[32], vfio[32];
+	int ret, group;
+
+	if (fn_help(lc))
+		return 0;
+	ret = lmctl_next_handle(lc, cmd, HANDLE_FN, &h);
+	if (ret)
+		return ret;
+	to = lmctl_next(lc);
+	if (!to)
+		return lmctl_err(EXIT_USAGE, "%s %s: attach to what? (vfio)", cmd,
+				 h.name);
+	if (strcmp(to, "vfio"))
+		return lmctl_err(EXIT_USAGE, "%s %s: '%s': a function attaches to vfio only",
+				 cmd, h.name, to);
+	if (lmctl_peek(lc))
+		return lmctl_unknown(cmd, lmctl_peek(lc), "lmctl fn help");
+	ctx = lmctl_ctx(lc);
+	if (!ctx)
+		return EXIT_FAIL;
+	ret = lm_fn_attach(ctx, h.dev_id, h.fn);
+	if (ret)
+		return lmctl_fail(lc, ret, "%s %s", cmd, h.name);
+	ret = lm_fn_get(ctx, h.dev_id, h.fn, &d);
+	if (ret)
+		return lmctl_fail(lc, ret, "%s %s: attached, but", cmd, h.name);
+
+	snprintf(pci, sizeof(pci), "%04x:%02x:%02x.%x", d.pci_domain,
+		 (d.pci_bdf >> 8) & 0xff, (d.pci_bdf >> 3) & 0x1f,
+		 d.pci_bdf & 7);
+	group = iommu_group_of(pci);
+	new_json_obj(lc->json, lc->pretty);
+	open_json_object("attach");
+	print_string(PRINT_ANY, "fn", "%s:", h.name);
+	print_string(PRINT_ANY, "pci", " %s", pci);
+	print_string(PRINT_ANY, "driver", " on %s", "lm-vfio-pci");
+	if (group >= 0) {
+		snprintf(vfio, sizeof(vfio), "/dev/vfio/%d", group);
+		print_uint(PRINT_ANY, "iommu_group", ", IOMMU group %llu",
+			   group);
+		print_string(PRINT_ANY, "vfio", ", %s", vfio);
+	} else {
+		print_string(PRINT_FP, NULL, "%s", ", in no IOMMU group");
+	}
+	print_nl();
+	close_json_object();
+	delete_json_obj();
+	return 0;
+}
+
+static int cmd_fn_detach(struct lmctl *lc)
+{
+	const char *cmd = "fn detach";
+	struct lmctl_handle h;
+	struct lm_ctx *ctx;
+	int ret;
+
+	if (fn_help(lc))
+		return 0;
+	ret = lmctl_next_handle(lc, cmd, HANDLE_FN, &h);
+	if (ret)
+		return ret;
+	if (lmctl_peek(lc))
+		return lmctl_unknown(cmd, lmctl_peek(lc), "lmctl fn help");
+	ctx = lmctl_ctx(lc);
+	if (!ctx)
+		return EXIT_FAIL;
+	ret = lm_fn_detach(ctx, h.dev_id, h.fn);
+	if (ret)
+		return lmctl_fail(lc, ret, "%s %s", cmd, h.name);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct lmctl *lc);
@@ -613,6 +713,8 @@ static const struct {
 	{ "save", cmd_fn_save },
 	{ "restore", cmd_fn_restore },
 	{ "migrate", cmd_fn_migrate },
+	{ "attach", cmd_fn_attach },
+	{ "detach", cmd_fn_detach },
 };
 
 int cmd_fn(struct lmctl *lc)

@@ -93,15 +93,22 @@ _lmctl()
 		;;
 	fn)
 		if [[ -z $cmd ]]; then
-			COMPREPLY=($(compgen -W "show provision set reset save restore migrate help" -- "$cur"))
+			COMPREPLY=($(compgen -W "show provision set reset save restore migrate attach detach help" -- "$cur"))
 			return
 		fi
 		case $cmd in
 		show)
 			((nargs == 0)) && _lmctl_handles any "$cur"
 			;;
-		reset)
+		reset | detach)
 			((nargs == 0)) && _lmctl_handles fn "$cur"
+			;;
+		attach)
+			if ((nargs == 0)); then
+				_lmctl_handles fn "$cur"
+			elif ((nargs == 1)); then
+				COMPREPLY=($(compgen -W "vfio" -- "$cur"))
+			fi
 			;;
 		save | restore)
 			if ((nargs == 0)); then

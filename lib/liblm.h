@@ -325,6 +325,40 @@ int lm_fn_set(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index,
 	      const struct lm_fn_cfg *cfg);
 
 /**
+ * lm_fn_attach() - Hand a function to VFIO
+ * @ctx: The context
+ * @dev_id: The device's id
+ * @index: The function's index
+ *
+ * The kernel binds the function's PCI function (a VF) to the VFIO variant
+ * driver lm-vfio-pci: its VFIO device, /dev/vfio/GROUP of the VF's IOMMU
+ * group, then drives the function's migration (VFIO migration v2), and the
+ * device's own migration requests on it fail with -EBUSY until
+ * lm_fn_detach(). Needs CAP_NET_ADMIN. Since version 1.1.
+ *
+ * Return: 0, or -errno of the kernel with lm_ctx_errmsg() telling why:
+ * -EBUSY (not migratable, not in RUNNING, handed to VFIO already, the VF
+ * bound to a driver), -EOPNOTSUPP (not a PCI function, no lm-vfio-pci),
+ * -ENODEV (no such device, the VF is not there), -ERANGE, -EPERM.
+ */
+int lm_fn_attach(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index);
+
+/**
+ * lm_fn_detach() - Take a function back from VFIO
+ * @ctx: The context
+ * @dev_id: The device's id
+ * @index: The function's index
+ *
+ * The kernel unbinds the function's VF from lm-vfio-pci, waiting until its
+ * VFIO device is closed; a function its VFIO user left outside RUNNING is
+ * reset. Needs CAP_NET_ADMIN. Since version 1.1.
+ *
+ * Return: 0, or -errno of the kernel with lm_ctx_errmsg() telling why:
+ * -EINVAL when it is not handed to VFIO, -ENODEV, -ERANGE, -EPERM.
+ */
+int lm_fn_detach(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index);
+
+/**
  * enum lm_event_type - What a monitor event reports
  * @LM_EVENT_DEV_ADD: A device was registered; &lm_event.dev is valid
  * @LM_EVENT_DEV_DEL: A device was unregistered; &lm_event.dev is valid

@@ -710,6 +710,33 @@ int lm_fn_set(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index,
 	return lm_nl_transact(ctx, msg, NULL, NULL);
 }
 
+static int lm_nl_fn_request(struct lm_ctx *ctx, uint8_t cmd, uint32_t dev_id,
+			    uint32_t index)
+{
+	struct nl_msg *msg;
+
+	ctx->errmsg[0] = 0;
+	msg = lm_nl_msg(ctx, cmd, 0);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, LM_A_FN_DEV_ID, dev_id) ||
+	    nla_put_u32(msg, LM_A_FN_INDEX, index)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return lm_nl_transact(ctx, msg, NULL, NULL);
+}
+
+int lm_fn_attach(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index)
+{
+	return lm_nl_fn_request(ctx, LM_NL_CMD_FN_ATTACH, dev_id, index);
+}
+
+int lm_fn_detach(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index)
+{
+	return lm_nl_fn_request(ctx, LM_NL_CMD_FN_DETACH, dev_id, index);
+}
+
 int lm_monitor_start(struct lm_ctx *ctx)
 {
 	int ret;

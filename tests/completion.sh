@@ -45,7 +45,12 @@ expect "-j" lmctl -j
 expect "fn" lmctl -p f
 expect "show help" lmctl dev ""
 expect "lm0 lm3" lmctl dev show ""
-expect "show provision set reset save restore migrate help" lmctl fn ""
+expect "show provision set reset save restore migrate attach detach help" lmctl fn ""
+expect "attach" lmctl fn at
+expect "lm0/0 lm0/1" lmctl fn attach lm0
+expect "vfio" lmctl fn attach lm0/1 ""
+expect "" lmctl fn attach lm0/1 vfio ""
+expect "lm3/0" lmctl fn detach lm3
 expect "lm0 lm3 lm0/0 lm0/1 lm3/0" lmctl fn show ""
 expect "lm0/0 lm0/1" lmctl fn reset lm0
 expect "queues irqs memory online help" lmctl fn provision lm0/1 ""

@@ -24,14 +24,14 @@ so=build/lib/liblm.so.1
 	fail "soname is not liblm.so.1"
 
 # What the map declares global, and what the library exports.
-want=$(sed -n '/global:/,/local:/p' lib/liblm.map | grep -oE '^[[:space:]]+lm_[a-z0-9_]+;' |
-	tr -d ' \t;' | sort)
-have=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | sort)
-unversioned=$(grep -v '@@LIBLM_1$' <<< "$have" || true)
-[ -z "$unversioned" ] || fail "symbols outside LIBLM_1: $unversioned"
-have=$(sed 's/@@LIBLM_1$//' <<< "$have")
-[ "$want" = "$have" ] || fail "exports differ from lib/liblm.map:
-$(diff <(echo "$want") <(echo "$have"))"
+# Each symbol as SYMBOL@@NODE, the node the map puts it in.
+want_nodes=$(awk '/^LIBLM_[0-9.]+ *\{/ { node = $1 }
+	/^[[:space:]]+lm_[a-z0-9_]+;/ { gsub(/[[:space:];]/, ""); print $0 "@@" node }' \
+	lib/liblm.map | sort)
+have_nodes=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | sort)
+[ "$want_nodes" = "$have_nodes" ] || fail "exports or their version nodes differ from lib/liblm.map:
+$(diff <(echo "$want_nodes") <(echo "$have_nodes"))"
+want=$(sed 's/@@.*//' <<< "$want_nodes")
 # The header declares exactly what is exported, each with its kernel-doc.
 declared=$(grep -oE '^[a-z][^(]*[ *]lm_[a-z0-9_]+\(' lib/liblm.h |
 	grep -oE 'lm_[a-z0-9_]+\($' | tr -d '(' | sort)
@@ -43,7 +43,7 @@ done
 
 make -s install DESTDIR="$stage" PREFIX=/opt/lm >/dev/null
 export PKG_CONFIG_PATH="$stage/opt/lm/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
-[ "$(pkg-config --modversion liblm)" = 1.0.0 ] || fail "pkg-config: wrong version"
+[ "$(pkg-config --modversion liblm)" = 1.1.0 ] || fail "pkg-config: wrong version"
 
 cat > "$stage/user.c" <<'PROG'
 #include <liblm.h>
@@ -57,12 +57,12 @@ int main(void)
 	if (lm_mig_state_parse("pre_copy", &state) || state != LM_MIG_STATE_PRE_COPY)
 		return 1;
 	printf("%s %s\n", lm_lib_version(), lm_mig_state_name(state));
-	return strcmp(lm_lib_version(), "1.0.0") != 0;
+	return strcmp(lm_lib_version(), "1.1.0") != 0;
 }
 PROG
 # shellcheck disable=SC2046 # pkg-config prints separate words
 cc -Wall -Werror -o "$stage/user" "$stage/user.c" $(pkg-config --cflags --libs liblm)
-LD_LIBRARY_PATH="$stage/opt/lm/lib" "$stage/user" | grep -qx '1.0.0 pre_copy' ||
+LD_LIBRARY_PATH="$stage/opt/lm/lib" "$stage/user" | grep -qx '1.1.0 pre_copy' ||
 	fail "a program built with pkg-config's flags does not run"
 readelf -d "$stage/user" | grep -q 'NEEDED.*\[liblm.so.1\]' ||
 	fail "the program does not need liblm.so.1"
@@ -70,11 +70,11 @@ readelf -d "$stage/user" | grep -q 'NEEDED.*\[liblm.so.1\]' ||
 cc -Wall -Werror -o "$stage/user-static" "$stage/user.c" \
 	$(pkg-config --cflags liblm) "$stage/opt/lm/lib/liblm.a" \
 	$(pkg-config --libs --static liblm | sed 's/-llm//')
-"$stage/user-static" | grep -qx '1.0.0 pre_copy' || fail "static link does not run"
+"$stage/user-static" | grep -qx '1.1.0 pre_copy' || fail "static link does not run"
 ! readelf -d "$stage/user-static" | grep -q 'liblm' || fail "static program needs liblm"
 [ -x "$stage/opt/lm/sbin/lmctl" ] && [ -f "$stage/opt/lm/share/man/man8/lmctl-fn.8" ] &&
 	[ -f "$stage/opt/lm/share/bash-completion/completions/lmctl" ] ||
 	fail "lmctl, its man pages or completion not installed"
-LD_LIBRARY_PATH="$stage/opt/lm/lib" "$stage/opt/lm/sbin/lmctl" -V | grep -qx 'lmctl 1.0.0' ||
+LD_LIBRARY_PATH="$stage/opt/lm/lib" "$stage/opt/lm/sbin/lmctl" -V | grep -qx 'lmctl 1.1.0' ||
 	fail "installed lmctl does not run"
 echo "lib-check: ok"

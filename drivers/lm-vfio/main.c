@@ -16,15 +16,29 @@
 #include <linux/pci.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
+#include <linux/workqueue.h>
 
 /**
  * struct lm_vfio_dev - A VF handed to VFIO through this driver
  * @core: vfio-pci's device, first
  * @fn: The controlled function the VF is, claimed from probe to remove
+ * @state_mutex: Serializes the migration ops and the deferred reset
+ * @reset_pending: Bit 0: the VF was reset, the function not yet
+ * @reset_work: Carries out a pending reset
+ *
+ * The PCI core calls reset_done with vfio-pci's memory_lock held, which a
+ * fault on a mapping of the VF's BARs takes under mmap_lock, which the
+ * core's ioctls and data files take (copying to and from user space) under
+ * the function's locks: so reset_done only marks the reset, and it is
+ * carried out by @reset_work, or by the next migration op before anything
+ * else, so that VFIO sees RUNNING right after VFIO_DEVICE_RESET.
  */
 struct lm_vfio_dev {
 	struct vfio_pci_core_device core;
 	struct lm_fn *fn;
+	struct mutex state_mutex;
+	unsigned long reset_pending;
+	struct work_struct reset_work;
 };
 
 static struct lm_vfio_dev *lm_vfio_dev(struct vfio_device *vdev)
@@ -32,19 +46,43 @@ static struct lm_vfio_dev *lm_vfio_dev(struct vfio_device *vdev)
 	return container_of(vdev, struct lm_vfio_dev, core.vdev);
 }
 
+/* A reset of the VF not yet carried out: its function back to RUNNING. */
+static void lm_vfio_reset_pending(struct lm_vfio_dev *ldev)
+{
+	lockdep_assert_held(&ldev->state_mutex);
+	if (test_and_clear_bit(0, &ldev->reset_pending))
+		lm_fn_vfio_reset_done(ldev->fn);
+}
+
+static void lm_vfio_reset_work(struct work_struct *work)
+{
+	struct lm_vfio_dev *ldev = container_of(work, struct lm_vfio_dev,
+						reset_work);
+
+	guard(mutex)(&ldev->state_mutex);
+	lm_vfio_reset_pending(ldev);
+}
+
 static struct file *lm_vfio_set_state(struct vfio_device *vdev,
 				      enum vfio_device_mig_state new_state)
 {
-	return lm_fn_vfio_set_state(lm_vfio_dev(vdev)->fn, new_state);
+	struct lm_vfio_dev *ldev = lm_vfio_dev(vdev);
+
+	guard(mutex)(&ldev->state_mutex);
+	lm_vfio_reset_pending(ldev);
+	return lm_fn_vfio_set_state(ldev->fn, new_state);
 }
 
 static int lm_vfio_get_state(struct vfio_device *vdev,
 			     enum vfio_device_mig_state *curr_state)
 {
+	struct lm_vfio_dev *ldev = lm_vfio_dev(vdev);
 	u32 state;
 	int ret;
 
-	ret = lm_fn_vfio_get_state(lm_vfio_dev(vdev)->fn, &state);
+	guard(mutex)(&ldev->state_mutex);
+	lm_vfio_reset_pending(ldev);
+	ret = lm_fn_vfio_get_state(ldev->fn, &state);
 	if (!ret)
 		*curr_state = state;
 	return ret;
@@ -53,7 +91,11 @@ static int lm_vfio_get_state(struct vfio_device *vdev,
 static int lm_vfio_data_size(struct vfio_device *vdev,
 			     unsigned long *stop_copy_length)
 {
-	return lm_fn_vfio_data_size(lm_vfio_dev(vdev)->fn, stop_copy_length);
+	struct lm_vfio_dev *ldev = lm_vfio_dev(vdev);
+
+	guard(mutex)(&ldev->state_mutex);
+	lm_vfio_reset_pending(ldev);
+	return lm_fn_vfio_data_size(ldev->fn, stop_copy_length);
 }
 
 static const struct vfio_migration_ops lm_vfio_mig_ops = {
@@ -68,6 +110,8 @@ static int lm_vfio_init_dev(struct vfio_device *vdev)
 	struct pci_dev *pdev = to_pci_dev(vdev->dev);
 	int ret;
 
+	mutex_init(&ldev->state_mutex);
+	INIT_WORK(&ldev->reset_work, lm_vfio_reset_work);
 	ret = vfio_pci_core_init_dev(vdev);
 	if (ret)
 		return ret;
@@ -110,10 +154,12 @@ static void lm_vfio_release_dev(struct vfio_device *vdev)
 {
 	struct lm_vfio_dev *ldev = lm_vfio_dev(vdev);
 
+	cancel_work_sync(&ldev->reset_work);
 	if (ldev->fn) {
 		lm_fn_vfio_release(ldev->fn);
 		lm_fn_put(ldev->fn);
 	}
+	mutex_destroy(&ldev->state_mutex);
 	vfio_pci_core_release_dev(vdev);
 }
 
@@ -131,8 +177,13 @@ static int lm_vfio_open_device(struct vfio_device *vdev)
 
 static void lm_vfio_close_device(struct vfio_device *vdev)
 {
+	struct lm_vfio_dev *ldev = lm_vfio_dev(vdev);
+
 	/* The user is gone: whatever it left of a migration goes too. */
-	lm_fn_vfio_reset_done(lm_vfio_dev(vdev)->fn);
+	scoped_guard(mutex, &ldev->state_mutex) {
+		clear_bit(0, &ldev->reset_pending);
+		lm_fn_vfio_reset_done(ldev->fn);
+	}
 	vfio_pci_core_close_device(vdev);
 }
 
@@ -188,12 +239,17 @@ static void lm_vfio_remove(struct pci_dev *pdev)
 	vfio_put_device(&core->vdev);
 }
 
-/* An FLR of the VF: VFIO_DEVICE_RESET, or vfio-pci's on open and close. */
+/*
+ * An FLR of the VF: VFIO_DEVICE_RESET, or vfio-pci's on open and close.
+ * Deferred, see &struct lm_vfio_dev.
+ */
 static void lm_vfio_reset_done(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+	struct lm_vfio_dev *ldev = lm_vfio_dev(&core->vdev);
 
-	lm_fn_vfio_reset_done(lm_vfio_dev(&core->vdev)->fn);
+	set_bit(0, &ldev->reset_pending);
+	schedule_work(&ldev->reset_work);
 }
 
 static const struct pci_error_handlers lm_vfio_err_handlers = {
@@ -216,7 +272,28 @@ static struct pci_driver lm_vfio_driver = {
 	.err_handler = &lm_vfio_err_handlers,
 	.driver_managed_dma = true,
 };
-module_pci_driver(lm_vfio_driver);
+
+/* Registered with the core too, which binds VFs to it (lmctl fn attach). */
+static int __init lm_vfio_init(void)
+{
+	int ret;
+
+	ret = pci_register_driver(&lm_vfio_driver);
+	if (ret)
+		return ret;
+	ret = lm_vfio_register_driver(&lm_vfio_driver);
+	if (ret)
+		pci_unregister_driver(&lm_vfio_driver);
+	return ret;
+}
+module_init(lm_vfio_init);
+
+static void __exit lm_vfio_exit(void)
+{
+	lm_vfio_unregister_driver(&lm_vfio_driver);
+	pci_unregister_driver(&lm_vfio_driver);
+}
+module_exit(lm_vfio_exit);
 
 MODULE_DESCRIPTION("VFIO PCI variant driver of the functions a live-migration controlling function controls");
 MODULE_LICENSE("GPL");

@@ -88,6 +88,10 @@ int lm_fn_reset_locked(struct lm_fn *fn);
 int lm_fn_walk_notify(struct lm_fn *fn, enum lm_mig_state target,
 		      struct file **filep);
 
+/* vfio.c */
+int lm_fn_vfio_attach(struct lm_device *lmdev, u32 index, bool attach,
+		      struct netlink_ext_ack *extack);
+
 /* fsm.c */
 bool lm_fsm_valid_target(u32 caps, u32 state);
 int lm_fsm_next_state(u32 caps, enum lm_mig_state cur,

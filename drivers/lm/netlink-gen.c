@@ -40,8 +40,20 @@ static const struct nla_policy lm_fn_set_nl_policy[LM_A_FN_MEMORY + 1] = {
 	[LM_A_FN_MIGRATABLE] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
+/* LM_NL_CMD_FN_ATTACH - do */
+static const struct nla_policy lm_fn_attach_nl_policy[LM_A_FN_INDEX + 1] = {
+	[LM_A_FN_DEV_ID] = { .type = NLA_U32, },
+	[LM_A_FN_INDEX] = { .type = NLA_U32, },
+};
+
+/* LM_NL_CMD_FN_DETACH - do */
+static const struct nla_policy lm_fn_detach_nl_policy[LM_A_FN_INDEX + 1] = {
+	[LM_A_FN_DEV_ID] = { .type = NLA_U32, },
+	[LM_A_FN_INDEX] = { .type = NLA_U32, },
+};
+
 /* Ops table for lm */
-const struct genl_split_ops lm_nl_ops[5] = {
+const struct genl_split_ops lm_nl_ops[7] = {
 	{
 		.cmd		= LM_NL_CMD_DEV_GET,
 		.doit		= lm_nl_dev_get_doit,
@@ -73,6 +85,20 @@ const struct genl_split_ops lm_nl_ops[5] = {
 		.doit		= lm_nl_fn_set_doit,
 		.policy		= lm_fn_set_nl_policy,
 		.maxattr	= LM_A_FN_MEMORY,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= LM_NL_CMD_FN_ATTACH,
+		.doit		= lm_nl_fn_attach_doit,
+		.policy		= lm_fn_attach_nl_policy,
+		.maxattr	= LM_A_FN_INDEX,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= LM_NL_CMD_FN_DETACH,
+		.doit		= lm_nl_fn_detach_doit,
+		.policy		= lm_fn_detach_nl_policy,
+		.maxattr	= LM_A_FN_INDEX,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };

@@ -407,6 +407,45 @@ int lm_nl_fn_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/* FN_ATTACH and FN_DETACH: no lock held, the variant driver takes them. */
+static int lm_nl_fn_vfio(struct genl_info *info, bool attach)
+{
+	struct nlattr *index = info->attrs[LM_A_FN_INDEX];
+	struct lm_device *lmdev;
+	int ret;
+
+	ret = lm_nl_require_fn(info);
+	if (ret)
+		return ret;
+	lmdev = lm_device_get(nla_get_u32(info->attrs[LM_A_FN_DEV_ID]));
+	if (!lmdev) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LM_A_FN_DEV_ID],
+				    "no such device");
+		return -ENODEV;
+	}
+	/* num_fns is fixed at allocation. */
+	if (nla_get_u32(index) >= lmdev->num_fns) {
+		NL_SET_ERR_MSG_ATTR(info->extack, index,
+				    "index is beyond the device's functions");
+		ret = -ERANGE;
+	} else {
+		ret = lm_fn_vfio_attach(lmdev, nla_get_u32(index), attach,
+					info->extack);
+	}
+	lm_put(lmdev);
+	return ret;
+}
+
+int lm_nl_fn_attach_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return lm_nl_fn_vfio(info, true);
+}
+
+int lm_nl_fn_detach_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return lm_nl_fn_vfio(info, false);
+}
+
 static bool lm_nl_monitored(void)
 {
 	return genl_has_listeners(&lm_nl_family, &init_net, LM_NLGRP_MONITOR);

@@ -9,8 +9,13 @@
  *
  * Copyright (c) 2026 The lm authors
  */
+#include <linux/device.h>
 #include <linux/export.h>
 #include <linux/file.h>
+#include <linux/kmod.h>
+#include <linux/module.h>
+#include <linux/netlink.h>
+#include <linux/pci.h>
 
 #include "lm_internal.h"
 
@@ -237,3 +242,213 @@ void lm_fn_vfio_reset_done(struct lm_fn *fn)
 		lm_fn_reset_locked(fn);
 }
 EXPORT_SYMBOL_NS_GPL(lm_fn_vfio_reset_done, LM);
+
+/* The VFIO variant driver, once its module registered it. */
+static DEFINE_MUTEX(lm_vfio_driver_lock);
+static struct pci_driver *lm_vfio_driver;
+
+#define LM_VFIO_DRIVER "lm-vfio-pci"
+
+/**
+ * lm_vfio_register_driver - The VFIO variant driver offers itself
+ * @drv: Its PCI driver, registered, named "lm-vfio-pci"
+ *
+ * LM_NL_CMD_FN_ATTACH binds VFs to it from then on.
+ *
+ * Return: 0, or -EBUSY when another one is registered.
+ */
+int lm_vfio_register_driver(struct pci_driver *drv)
+{
+	guard(mutex)(&lm_vfio_driver_lock);
+	if (lm_vfio_driver)
+		return -EBUSY;
+	lm_vfio_driver = drv;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(lm_vfio_register_driver, LM);
+
+/**
+ * lm_vfio_unregister_driver - The VFIO variant driver goes away
+ * @drv: As registered
+ */
+void lm_vfio_unregister_driver(struct pci_driver *drv)
+{
+	guard(mutex)(&lm_vfio_driver_lock);
+	if (lm_vfio_driver == drv)
+		lm_vfio_driver = NULL;
+}
+EXPORT_SYMBOL_NS_GPL(lm_vfio_unregister_driver, LM);
+
+/* The variant driver with a reference on its module, loading it if need be. */
+static struct pci_driver *lm_vfio_driver_get(void)
+{
+	struct pci_driver *drv;
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		scoped_guard(mutex, &lm_vfio_driver_lock) {
+			drv = lm_vfio_driver;
+			if (drv && try_module_get(drv->driver.owner))
+				return drv;
+		}
+		if (tries || request_module(LM_VFIO_DRIVER))
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * The PCI function of @lmdev's function @index, after the checks of an
+ * attach (@attach) or a detach; a reference on it, or an ERR_PTR.
+ */
+static struct pci_dev *lm_fn_vfio_pdev(struct lm_device *lmdev, u32 index,
+				       bool attach,
+				       struct netlink_ext_ack *extack)
+{
+	struct lm_fn_attrs attrs = {};
+	struct pci_dev *pdev;
+	struct lm_fn *fn;
+	int ret;
+
+	scoped_guard(rwsem_read, &lmdev->registration_lock) {
+		if (!lmdev->ops) {
+			NL_SET_ERR_MSG(extack, "no such device");
+			return ERR_PTR(-ENODEV);
+		}
+		fn = lm_fn(lmdev, index);
+		if (!fn) {
+			NL_SET_ERR_MSG(extack,
+				       "index is beyond the device's functions");
+			return ERR_PTR(-ERANGE);
+		}
+		guard(mutex)(&fn->lock);
+		ret = lmdev->ops->fn_query(fn, &attrs);
+		if (ret) {
+			NL_SET_ERR_MSG(extack,
+				       "the device failed to report the function");
+			return ERR_PTR(ret);
+		}
+		if (!attrs.pci) {
+			NL_SET_ERR_MSG(extack,
+				       "the function is not a PCI function");
+			return ERR_PTR(-EOPNOTSUPP);
+		}
+		if (!attach && !fn->vfio) {
+			NL_SET_ERR_MSG(extack,
+				       "the function is not handed to VFIO");
+			return ERR_PTR(-EINVAL);
+		}
+		if (attach && fn->vfio) {
+			NL_SET_ERR_MSG(extack,
+				       "the function is handed to VFIO already");
+			return ERR_PTR(-EBUSY);
+		}
+		if (attach && !fn->migratable) {
+			NL_SET_ERR_MSG(extack,
+				       "only a migratable function can be handed to VFIO");
+			return ERR_PTR(-EBUSY);
+		}
+		if (attach && fn->state != LM_MIG_STATE_RUNNING) {
+			NL_SET_ERR_MSG(extack,
+				       "a function can be handed to VFIO only in the RUNNING state");
+			return ERR_PTR(-EBUSY);
+		}
+	}
+
+	pdev = pci_get_domain_bus_and_slot(attrs.pci_domain,
+					   PCI_BUS_NUM(attrs.pci_bdf),
+					   attrs.pci_bdf & 0xff);
+	if (!pdev) {
+		NL_SET_ERR_MSG(extack,
+			       "the function's PCI function is not there (are its VFs enabled?)");
+		return ERR_PTR(-ENODEV);
+	}
+	return pdev;
+}
+
+/* @pdev's driver_override to @name, or cleared for "". */
+static int lm_vfio_set_override(struct pci_dev *pdev, const char *name)
+{
+#ifdef LM_HAVE_DEVICE_DRIVER_OVERRIDE
+	return device_set_driver_override(&pdev->dev, name);
+#else
+	return driver_set_override(&pdev->dev, &pdev->driver_override, name,
+				   strlen(name));
+#endif
+}
+
+/* Bind @pdev to @drv through driver_override. */
+static int lm_vfio_bind(struct pci_dev *pdev, struct pci_driver *drv,
+			struct netlink_ext_ack *extack)
+{
+	const char *name = drv->driver.name;
+	int ret;
+
+	/* Someone else's VF: left as it is (a race is refused below). */
+	if (READ_ONCE(pdev->dev.driver)) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "%s is bound to a driver: unbind it first",
+				   pci_name(pdev));
+		return -EBUSY;
+	}
+	ret = lm_vfio_set_override(pdev, name);
+	if (ret)
+		return ret;
+	ret = device_driver_attach(&drv->driver, &pdev->dev);
+	if (ret == -EBUSY) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "%s is bound to a driver: unbind it first",
+				   pci_name(pdev));
+	} else if (!ret && pdev->dev.driver != &drv->driver) {
+		ret = -EIO;
+	} else if (ret) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "%s refused %s (%d): see the kernel log",
+				   name, pci_name(pdev), ret);
+	}
+	if (ret)
+		lm_vfio_set_override(pdev, "");
+	return ret;
+}
+
+/**
+ * lm_fn_vfio_attach - LM_NL_CMD_FN_ATTACH and LM_NL_CMD_FN_DETACH
+ * @lmdev: The device, with a reference
+ * @index: The function
+ * @attach: Hand it to VFIO, else take it back
+ * @extack: Where refusals are explained
+ *
+ * Called with no lock held: the variant driver's probe and remove take the
+ * function's.
+ *
+ * Return: 0 or -errno, see the uAPI header.
+ */
+int lm_fn_vfio_attach(struct lm_device *lmdev, u32 index, bool attach,
+		      struct netlink_ext_ack *extack)
+{
+	struct pci_driver *drv;
+	struct pci_dev *pdev;
+	int ret = 0;
+
+	pdev = lm_fn_vfio_pdev(lmdev, index, attach, extack);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+
+	if (attach) {
+		drv = lm_vfio_driver_get();
+		if (!drv) {
+			NL_SET_ERR_MSG(extack,
+				       LM_VFIO_DRIVER " is not available");
+			ret = -EOPNOTSUPP;
+		} else {
+			ret = lm_vfio_bind(pdev, drv, extack);
+			module_put(drv->driver.owner);
+		}
+	} else {
+		/* Waits for the VFIO device's user to close it. */
+		device_release_driver(&pdev->dev);
+		lm_vfio_set_override(pdev, "");
+	}
+	pci_dev_put(pdev);
+	return ret;
+}

@@ -684,6 +684,13 @@ void nvme_lm_prov_teardown(struct nvme_lm_dev *nd)
 			 "VFs are assigned to a guest: they stay, and stop working as the primary controller is disabled\n");
 		return;
 	}
-	guard(mutex)(&nd->prov_lock);
+	/*
+	 * Without prov_lock: nothing provisions any more (the core calls no
+	 * op once unregistered, the works are cancelled, sriov_configure is
+	 * serialized with remove by the device lock). Disabling the VFs
+	 * unbinds their drivers, which may wait for a VFIO user, whose close
+	 * resets its function under the function's lock, which is taken
+	 * before prov_lock.
+	 */
 	pci_disable_sriov(pdev);
 }

@@ -284,6 +284,10 @@ int lm_fn_vfio_get_state(struct lm_fn *fn, u32 *state);
 int lm_fn_vfio_data_size(struct lm_fn *fn, unsigned long *stop_copy_length);
 void lm_fn_vfio_reset_done(struct lm_fn *fn);
 
+struct pci_driver;
+int lm_vfio_register_driver(struct pci_driver *drv);
+void lm_vfio_unregister_driver(struct pci_driver *drv);
+
 static inline struct lm_fn *lm_fn(struct lm_device *lmdev, unsigned int index)
 {
 	return index < lmdev->num_fns ? &lmdev->fns[index] : NULL;

@@ -433,21 +433,45 @@ fi
 # the two VFIO devices (with "precopy": its initial image read while the
 # I/O runs), then goes on there; every LBA is read back.
 vfio_mig() {
-	local name="vfio $1" vf
+	local name="vfio $1" vf fn group
 	tap_run "$name: $FN_A online, migratable" \
 		lmctl fn provision $FN_A queues 2 irqs 1 online on || return
 	tap_run "$name: $FN_B online, migratable" \
 		lmctl fn provision $FN_B queues 2 irqs 1 online on || return
+	lmctl fn attach $FN_A vfio > $T/refused.out 2>&1
+	rc=$?
+	same "$name: attach while not migratable: refused, with the reason" \
+		"$rc $(grep -c 'only a migratable function' $T/refused.out)" "1 1"
 	lmctl fn set $FN_A migratable on && lmctl fn set $FN_B migratable on
 	VF_A=$(lmctl -j fn show $FN_A | jq -r '.fn[].pci')
 	VF_B=$(lmctl -j fn show $FN_B | jq -r '.fn[].pci')
-	for vf in $VF_A $VF_B; do
-		tap_run "$name: $vf to lm-vfio-pci" sh -c "
-			echo lm-vfio-pci > $DEVS/$vf/driver_override &&
-			echo $vf > /sys/bus/pci/drivers/lm-vfio-pci/bind" || return
+	# A VF some other driver has is not taken from it.
+	echo vfio-pci > $DEVS/$VF_A/driver_override
+	echo $VF_A > /sys/bus/pci/drivers/vfio-pci/bind
+	lmctl fn attach $FN_A vfio > $T/refused.out 2>&1
+	rc=$?
+	same "$name: attach while the VF is on vfio-pci: refused, VF left there" \
+		"$rc $(grep -c 'is bound to a driver' $T/refused.out) $(basename "$(readlink $DEVS/$VF_A/driver)")" \
+		"1 1 vfio-pci"
+	echo $VF_A > /sys/bus/pci/drivers/vfio-pci/unbind
+	echo > $DEVS/$VF_A/driver_override
+	for fn in $FN_A $FN_B; do
+		tap_run "$name: lmctl fn attach $fn vfio" \
+			sh -c "lmctl -j fn attach $fn vfio > $T/attach.json" || return
+		vf=$(lmctl -j fn show $fn | jq -r '.fn[].pci')
+		group=$(basename "$(readlink $DEVS/$vf/iommu_group)")
+		same "$name: $fn attached: its VF, IOMMU group and VFIO group file" \
+			"$(jq -r '.attach | "\(.pci) \(.driver) \(.iommu_group) \(.vfio)"' $T/attach.json)" \
+			"$vf lm-vfio-pci $group /dev/vfio/$group"
+		same "$name: $vf is on lm-vfio-pci" \
+			"$(basename "$(readlink $DEVS/$vf/driver)")" lm-vfio-pci
 	done
 	same "$name: lmctl says VFIO has $FN_A" \
 		"$(lmctl -j fn show $FN_A | jq -r '.fn[].vfio')" true
+	lmctl fn attach $FN_A vfio > $T/again.out 2>&1
+	rc=$?
+	same "$name: attached again: refused, with the reason" \
+		"$rc $(grep -c 'handed to VFIO already' $T/again.out)" "1 1"
 	tap_run "$name: lmctl refuses to stop $FN_A" \
 		sh -c "! lmctl fn set $FN_A state stop"
 	if bg_start "$name: background on VF A" $VF_A; then
@@ -466,13 +490,17 @@ vfio_mig() {
 		bg_stop "$name: stop: every LBA written read back through VF B"
 	fi
 	bg_kill
-	for vf in $VF_A $VF_B; do
-		tap_run "$name: $vf from lm-vfio-pci" sh -c "
-			echo $vf > /sys/bus/pci/drivers/lm-vfio-pci/unbind &&
-			echo > $DEVS/$vf/driver_override"
+	for fn in $FN_A $FN_B; do
+		tap_run "$name: lmctl fn detach $fn" lmctl fn detach $fn
 	done
 	same "$name: VFIO gave $FN_A back" \
 		"$(lmctl -j fn show $FN_A | jq -r '.fn[].vfio')" false
+	same "$name: $VF_A is on no driver, no override left" \
+		"$(readlink $DEVS/$VF_A/driver; cat $DEVS/$VF_A/driver_override)" "(null)"
+	lmctl fn detach $FN_A > $T/again.out 2>&1
+	rc=$?
+	same "$name: detached again: refused, with the reason" \
+		"$rc $(grep -c 'not handed to VFIO' $T/again.out)" "1 1"
 	lmctl fn set $FN_A migratable off
 	lmctl fn set $FN_B migratable off
 	tap_run "$name: offline $FN_A" lmctl fn provision $FN_A online off

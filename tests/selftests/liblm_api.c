@@ -1028,6 +1028,47 @@ TEST_F(nl, fn_set_unprivileged)
 	ASSERT_FALSE(d.migratable);
 }
 
+/*
+ * Handing a function to VFIO needs a PCI function, which lm_sim's are not:
+ * refused with the reason, as are a detach of a function VFIO does not
+ * have, a function beyond the device's, a device that is not there, and a
+ * caller without privilege; nothing changes.
+ */
+static int fn_attach_unprivileged(void *arg)
+{
+	uint32_t id = *(uint32_t *)arg;
+	struct lm_ctx *ctx;
+	int ret;
+
+	if (lm_ctx_new(&ctx))
+		return 100;
+	ret = -lm_fn_attach(ctx, id, 0);
+	lm_ctx_free(ctx);
+	return ret;
+}
+
+TEST_F(nl, fn_attach_refused)
+{
+	struct lm_fn_cfg on = { .flags = LM_CFG_MIGRATABLE, .migratable = true };
+	struct lm_fn_desc d;
+
+	ASSERT_EQ(0, lm_fn_set(self->ctx, self->id, 0, &on));
+	ASSERT_EQ(-EOPNOTSUPP, lm_fn_attach(self->ctx, self->id, 0));
+	TH_LOG("attach: %s", lm_ctx_errmsg(self->ctx));
+	ASSERT_NE(NULL, strstr(lm_ctx_errmsg(self->ctx), "not a PCI function"));
+	ASSERT_EQ(-EOPNOTSUPP, lm_fn_detach(self->ctx, self->id, 0));
+	ASSERT_EQ(-ERANGE, lm_fn_attach(self->ctx, self->id, 4));
+	ASSERT_NE(0, lm_ctx_errmsg(self->ctx)[0]);
+	ASSERT_EQ(-ENODEV, lm_fn_attach(self->ctx, 4095, 0));
+	ASSERT_NE(0, lm_ctx_errmsg(self->ctx)[0]);
+	ASSERT_EQ(EPERM, lm_run_as(LM_NOBODY, fn_attach_unprivileged,
+				   &self->id));
+	ASSERT_EQ(0, lm_fn_get(self->ctx, self->id, 0, &d));
+	ASSERT_FALSE(d.vfio);
+	ASSERT_TRUE(d.migratable);
+	ASSERT_EQ(LM_MIG_STATE_RUNNING, d.state);
+}
+
 /* Events as a monitor sees them, in order. */
 struct event_log {
 	uint32_t dev_id;

@@ -1371,6 +1371,66 @@ FIXTURE_VARIANT_ADD(reject, dev_dump_with_id)
 	.bad_attr = LM_A_DEV_ID, .miss_type = -1,
 };
 
+/* Handing to VFIO: lm_sim's functions are no PCI functions. */
+FIXTURE_VARIANT_ADD(reject, attach_not_pci)
+{
+	.cmd = LM_NL_CMD_FN_ATTACH,
+	.setup = SETUP_MIGRATABLE,
+	.attrs = { FN_0 },
+	.err = -EOPNOTSUPP, .msg = "the function is not a PCI function",
+	.bad_attr = -1, .miss_type = -1,
+};
+
+FIXTURE_VARIANT_ADD(reject, attach_missing_index)
+{
+	.cmd = LM_NL_CMD_FN_ATTACH,
+	.attrs = { A_U32(LM_A_FN_DEV_ID, DEV_ID_HERE) },
+	.err = -EINVAL, .msg = "index is required",
+	.bad_attr = -1, .miss_type = LM_A_FN_INDEX,
+};
+
+FIXTURE_VARIANT_ADD(reject, attach_index_num_fns)
+{
+	.cmd = LM_NL_CMD_FN_ATTACH,
+	.attrs = { A_U32(LM_A_FN_DEV_ID, DEV_ID_HERE),
+		   A_U32(LM_A_FN_INDEX, NUM_FNS) },
+	.err = -ERANGE, .msg = "index is beyond the device's functions",
+	.bad_attr = LM_A_FN_INDEX, .miss_type = -1,
+};
+
+FIXTURE_VARIANT_ADD(reject, attach_unknown_dev_id)
+{
+	.cmd = LM_NL_CMD_FN_ATTACH,
+	.attrs = { A_U32(LM_A_FN_DEV_ID, NO_DEVICE), A_U32(LM_A_FN_INDEX, 0) },
+	.err = -ENODEV, .msg = "no such device",
+	.bad_attr = LM_A_FN_DEV_ID, .miss_type = -1,
+};
+
+/* Only the function's name: anything else is refused by the policy. */
+FIXTURE_VARIANT_ADD(reject, attach_with_queues)
+{
+	.cmd = LM_NL_CMD_FN_ATTACH,
+	.attrs = { FN_0, A_U32(LM_A_FN_QUEUES, 4) },
+	.err = -EINVAL, .msg = "Unknown attribute type",
+	.bad_attr = LM_A_FN_QUEUES, .miss_type = -1,
+};
+
+FIXTURE_VARIANT_ADD(reject, detach_missing_dev_id)
+{
+	.cmd = LM_NL_CMD_FN_DETACH,
+	.attrs = { A_U32(LM_A_FN_INDEX, 0) },
+	.err = -EINVAL, .msg = "dev-id is required",
+	.bad_attr = -1, .miss_type = LM_A_FN_DEV_ID,
+};
+
+FIXTURE_VARIANT_ADD(reject, detach_not_pci)
+{
+	.cmd = LM_NL_CMD_FN_DETACH,
+	.attrs = { FN_0 },
+	.err = -EOPNOTSUPP, .msg = "the function is not a PCI function",
+	.bad_attr = -1, .miss_type = -1,
+};
+
 FIXTURE_SETUP(reject)
 {
 	int fd;

@@ -549,6 +549,20 @@ struct lm_stream_end {
  * resource changes, online after them) and migratable enabled last. A
  * device failure stops the request where it happens.
  *
+ * LM_NL_CMD_FN_ATTACH hands a function to VFIO: the kernel binds its PCI
+ * function (a VF) to the VFIO PCI variant driver lm-vfio-pci, loading it
+ * if needed; the VF's VFIO device (/dev/vfio/GROUP, its IOMMU group in
+ * sysfs) then drives the function's migration with VFIO migration v2,
+ * through the same state machine and data stream as LM_FN_SET_STATE, and
+ * the function reports LM_FN_VFIO. Refused with EOPNOTSUPP for a function
+ * that is not a PCI function or when lm-vfio-pci is not available, EBUSY
+ * when it is not migratable, not in RUNNING, handed to VFIO already, or its
+ * PCI function is bound to a driver, ENODEV when that PCI function is not
+ * there (its VF not enabled). LM_NL_CMD_FN_DETACH unbinds it again, waiting
+ * until the VFIO device is closed; the function is reset if its VFIO user
+ * left it outside RUNNING. EINVAL when it is not handed to VFIO. Both need
+ * CAP_NET_ADMIN.
+ *
  * Every refusal carries an extack message. The errnos, besides those of the
  * ioctls: EINVAL for a missing LM_A_FN_DEV_ID or LM_A_FN_INDEX (and
  * LM_A_DEV_ID of a get), an attribute of the wrong type or length, or one
@@ -618,6 +632,8 @@ enum lm_nl_cmd {
 	LM_NL_CMD_FN_GET,
 	LM_NL_CMD_FN_SET,
 	LM_NL_CMD_FN_CHANGE_NTF,
+	LM_NL_CMD_FN_ATTACH,
+	LM_NL_CMD_FN_DETACH,
 
 	__LM_NL_CMD_MAX,
 	LM_NL_CMD_MAX = (__LM_NL_CMD_MAX - 1)
