@@ -36,7 +36,7 @@
 struct lm_vfio_dev {
 	struct vfio_pci_core_device core;
 	struct lm_fn *fn;
-	struct mutex state_mutex;
+	struct mutex state_mutex;	/* the migration ops, the deferred reset */
 	unsigned long reset_pending;
 	struct work_struct reset_work;
 };
