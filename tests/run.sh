@@ -80,6 +80,10 @@ qemu_build() {
 host_step qemu-build qemu_build
 export LM_QEMU
 
+# nvme-cli with the project's secondary plugin (nvme-cli/), for the suite
+# that runs it: build/nvme-cli/nvme, or none if it could not be built.
+host_step nvme-cli-build make nvme-cli
+
 # The debug kernel first, so that a broken one is known before any VM runs.
 debug_dir=""
 debug_kernel() {
@@ -116,6 +120,8 @@ qemu_arg_ok() {
 #	suite_command	the guest command
 #	suite_skip	if not empty, the reason not to run at all on this
 #			kernel: counted as one skipped test
+#	suite_fail	if not empty, the reason it cannot run (what it
+#			needs was not built): counted as one failure
 run_suites() {
 	local kernel=$1 prefix suite name
 	shift
@@ -126,11 +132,17 @@ run_suites() {
 		suite_vm_args=()
 		suite_command=()
 		suite_skip=""
+		suite_fail=""
 		# shellcheck source=/dev/null
 		LM_KERNEL=$kernel . "$suite"
 		if [ -n "$suite_skip" ]; then
 			echo "$name: ok 1 $name # SKIP $suite_skip"
 			echo "0 0 1" > "$RESULTS/$name.results"
+			continue
+		fi
+		if [ -n "$suite_fail" ]; then
+			echo "$name: not ok: $suite_fail" >&2
+			echo "0 1 0" > "$RESULTS/$name.results"
 			continue
 		fi
 		if ! qemu_arg_ok "${suite_vm_args[@]}"; then
