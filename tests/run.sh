@@ -5,8 +5,10 @@
 # space build W=1 clean, liblm's ABI and installation, lmctl's man pages and
 # completion hold, sparse and checkpatch --strict find nothing, the generated
 # netlink code and the uAPI match the family's spec; the project's QEMU
-# (qemu/) is built or reused; the debug kernel (tests/debug-kernel/) is built
-# or reused and the modules build against it too; then every suite runs in a
+# (qemu/) is built or reused; nvme-cli with the secondary plugin
+# (nvme-cli/) is built or reused and its bash completion holds; the debug
+# kernel (tests/debug-kernel/) is built or reused and the modules build
+# against it too; then every suite runs in a
 # VM booted from Debian's 6.12 kernel, and again in one booted from the debug
 # kernel, whose runs also fail on any KASAN, lockdep, kmemleak, "BUG:",
 # "WARNING:" or refcount report. Each host step is one test in the totals;
@@ -83,6 +85,7 @@ export LM_QEMU
 # nvme-cli with the project's secondary plugin (nvme-cli/), for the suite
 # that runs it: build/nvme-cli/nvme, or none if it could not be built.
 host_step nvme-cli-build make nvme-cli
+host_step nvme-cli-completion bash tests/nvme-cli-completion.sh
 
 # The debug kernel first, so that a broken one is known before any VM runs.
 debug_dir=""

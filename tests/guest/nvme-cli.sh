@@ -298,7 +298,7 @@ move_pre_copy() {
 	local s d
 	s=$(scid $1) d=$(scid $2)
 	nvme secondary migrate $PF --source=$s --destination=$d --rounds=2 > $T/mig.txt &&
-		grep -qE "^migrated secondary controller 0x$s \($1\) to 0x$d \($2\): [12] pre-copy rounds, [0-9]+ bytes while running, [1-9][0-9]* bytes stopped, downtime [0-9.]+ ms, migration [0-9.]+ ms$" \
+		grep -qE "^migrated secondary controller 0x$s \($LMN/${1##*/}\) to 0x$d \($LMN/${2##*/}\): [12] pre-copy rounds, [0-9]+ bytes while running, [1-9][0-9]* bytes stopped, downtime [0-9.]+ ms, migration [0-9.]+ ms$" \
 			$T/mig.txt || { cat $T/mig.txt; return 1; }
 }
 
@@ -328,6 +328,7 @@ ok "disable-migration 0x1" nvme secondary disable-migration $PF -c 1
 ok "disable-migration 0x2" nvme secondary disable-migration $PF -c 2
 ok "offline 0x1" nvme secondary offline $PF -c 1
 ok "offline 0x2" nvme secondary offline $PF -c 2
+tap_run "VFs disabled" sh -c "echo 0 > $DEVS/$PF/sriov_numvfs"
 lmctl -j fn show $PF > $T/after.json
 same "back: as at the start" "$(cat $T/after.json)" "$(cat $T/before.json)"
 tap_run unload-nvme-lm rmmod nvme_lm
