@@ -64,7 +64,7 @@ MESON_OPTS=(
 # asks for it (libdbus-1-dev: libnvme-mi's pkg-config file requires it).
 BUILD_DEPS=(dpkg-dev patch xz-utils pkg-config meson ninja-build
 	    libnvme-dev libjson-c-dev zlib1g-dev libdbus-1-dev
-	    asciidoc-base xmlto docbook-xsl)
+	    asciidoc-base xmlto docbook-xsl man-db)
 
 say() {
 	echo "nvme-cli: $*" >&2
@@ -199,7 +199,7 @@ download() {
 # The man page of $1, an asciidoc page in nvme-cli's style, into $2/, with
 # nvme-cli's own asciidoc configuration and stylesheet.
 man_page() {
-	local txt=$1 out=$2 docs=$3 version=$4 base
+	local txt=$1 out=$2 docs=$3 version=$4 base warnings
 	base=$(basename "$txt" .txt)
 	# asciidoc runs on "env python3": Debian's, where its module is.
 	PATH=/usr/bin:/bin:$PATH asciidoc -f "$docs/asciidoc.conf" -b docbook -d manpage \
@@ -207,7 +207,12 @@ man_page() {
 		xmlto -m "$docs/manpage-normal.xsl" -o "$out" --skip-validation \
 			man "$out/$base.xml" &&
 		rm -f "$out/$base.xml" &&
-		[ -s "$out/$base.1" ]
+		[ -s "$out/$base.1" ] || return
+	# It formats without a groff warning, as "make man-check" asks of
+	# lmctl's.
+	warnings=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings=w \
+		-E UTF-8 -l -Tutf8 -Z "$out/$base.1" 2>&1 >/dev/null)
+	[ -z "$warnings" ] || { echo "$warnings"; return 1; }
 }
 
 # Build source version $1 into $2, a fresh directory, for cache key $3.
