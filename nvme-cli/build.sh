@@ -53,7 +53,7 @@ DOWNLOAD_DIR=$CACHE_ROOT/download
 CACHE_DAYS=${LM_CACHE_DAYS:-14}
 # Change when a change of this script changes what it builds (the meson
 # options below are part of the key already).
-RECIPE="dpkg-source -x; plugin; patches; meson; ninja nvme; asciidoc+xmlto; v1"
+RECIPE="dpkg-source -x; plugin; patches; meson; ninja nvme; asciidoc+xmlto; man --warnings; v2"
 MESON_OPTS=(
 	--wrap-mode=nodownload
 	-Dbuildtype=release
