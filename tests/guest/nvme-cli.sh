@@ -128,6 +128,8 @@ list_agrees() {
 }
 
 list_agrees "bound"
+tap_diag "nvme secondary list $PF:
+$(nvme secondary list $PF 2>&1 | head -n 16)"
 same "list: four secondary controllers, 1 to 4" \
 	"$(jq -c '[."secondary-controllers"[]."secondary-controller-identifier"]' $T/list.json)" "[1,2,3,4]"
 same "list: live migration" "$(jq -c '."migration-capabilities"' $T/list.json)" \
@@ -318,6 +320,8 @@ mig stop-copy move_stop_copy $PF/0 $VF_A $PF/1 $VF_B 21
 mig pre-copy move_pre_copy $PF/1 $VF_B $PF/0 $VF_A 22
 mig save-restore move_save_restore $PF/0 $VF_A $PF/1 $VF_B 23
 list_agrees "migrated"
+tap_diag "nvme secondary list $PF -c 2 -o json:
+$(nvme secondary list $PF -c 2 -o json 2>&1)"
 bg_kill
 
 # --- Everything back.
