@@ -250,9 +250,12 @@ build() {
 	nice -n 10 ninja -C "$obj" -j"$(nproc)" nvme >> "$log" 2>&1 ||
 		{ tail -n 60 "$log" >&2; die "build failed"; }
 	install -D -m 0755 "$obj/nvme" "$out/bin/nvme"
-	LD_LIBRARY_PATH=$PWD/build/lib "$out/bin/nvme" secondary help \
-		> "$out/help.txt" 2>> "$log" && grep -q '^  migrate ' "$out/help.txt" ||
-		{ tail -n 20 "$log" >&2; die "the built nvme has no secondary plugin"; }
+	if ! LD_LIBRARY_PATH=$PWD/build/lib "$out/bin/nvme" secondary help \
+		> "$out/help.txt" 2>> "$log" ||
+	   ! grep -q '^  migrate ' "$out/help.txt"; then
+		tail -n 20 "$log" >&2
+		die "the built nvme has no secondary plugin"
+	fi
 	rm -f "$out/help.txt"
 
 	say "man pages"
