@@ -259,6 +259,12 @@ echo garbage > $T/garbage.lm
 cp $T/garbage.lm $T/keep.lm
 refused "save into a directory that is not there" "$T/no/dir/x.lm: No such file or directory" \
 	save $PF -c 2 -f $T/no/dir/x.lm
+refused "save onto a file: 0x3 is not enabled for migration" "secondary controller 0x3 is not enabled" \
+	save $PF -c 3 -f $T/keep.lm
+same "refused save: the file as it was" "$(cat $T/keep.lm)" garbage
+ok "save 0x2 onto a file" nvme secondary save $PF -c 2 -f $T/keep.lm
+same "saved onto a file: replaced by the stream" "$(head -c 4 $T/keep.lm)" LMST
+same "saved: no file left beside it" "$(ls -A $T | grep -c '^\.keep\.lm\.')" 0
 refused "restore a file that is no stream" "restore secondary controller 0x2 \($LMN/1\): .+: " \
 	restore $PF -c 2 -f $T/garbage.lm
 same "refused restore: 0x2 runs" "$(fn_is 2 .state)" running
