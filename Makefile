@@ -17,6 +17,9 @@
 #                       sparse over them (the KUnit tests too)
 #   make qemu           build (or reuse) the project's QEMU (qemu/), print
 #                       its directory
+#   make nvme-cli       build (or reuse) nvme-cli with the secondary plugin
+#                       (nvme-cli/): build/nvme-cli/nvme, its man pages and
+#                       bash completion
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -92,7 +95,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 .PHONY: all modules tests deps check demo bench sparse checkpatch clean \
 	lib cli liblm-tests bench-bin man-check install debug-kernel \
-	debug-modules qemu FORCE
+	debug-modules qemu nvme-cli FORCE
 
 all: modules tests lib cli liblm-tests
 
@@ -269,6 +272,21 @@ debug-modules:
 # outside the clone. The directory it prints holds bin/qemu-system-x86_64.
 qemu:
 	@bash qemu/build.sh
+
+# nvme-cli with the secondary plugin (nvme-cli/build.sh, cached outside the
+# clone), copied where it finds liblm as lmctl does, in ../lib; nothing
+# there when the build fails.
+NVME_CLI := $(BUILD)/nvme-cli
+
+nvme-cli: lib
+	@rm -rf $(NVME_CLI)
+	@dir=$$(bash nvme-cli/build.sh) && \
+	mkdir -p $(NVME_CLI)/man && \
+	cp -R "$$dir/man/man1" $(NVME_CLI)/man/ && \
+	cp "$$dir/share/bash-completion/completions/nvme" \
+		$(NVME_CLI)/nvme-completion.bash && \
+	cp "$$dir/bin/nvme" $(NVME_CLI)/nvme && \
+	echo "$(NVME_CLI)/nvme (from $$dir)"
 
 check: deps
 	bash tests/run.sh

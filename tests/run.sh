@@ -5,8 +5,10 @@
 # space build W=1 clean, liblm's ABI and installation, lmctl's man pages and
 # completion hold, sparse and checkpatch --strict find nothing, the generated
 # netlink code and the uAPI match the family's spec; the project's QEMU
-# (qemu/) is built or reused; the debug kernel (tests/debug-kernel/) is built
-# or reused and the modules build against it too; then every suite runs in a
+# (qemu/) is built or reused; nvme-cli with the secondary plugin
+# (nvme-cli/) is built or reused and its bash completion holds; the debug
+# kernel (tests/debug-kernel/) is built or reused and the modules build
+# against it too; then every suite runs in a
 # VM booted from Debian's 6.12 kernel, and again in one booted from the debug
 # kernel, whose runs also fail on any KASAN, lockdep, kmemleak, "BUG:",
 # "WARNING:" or refcount report. Each host step is one test in the totals;
@@ -80,6 +82,11 @@ qemu_build() {
 host_step qemu-build qemu_build
 export LM_QEMU
 
+# nvme-cli with the project's secondary plugin (nvme-cli/), for the suite
+# that runs it: build/nvme-cli/nvme, or none if it could not be built.
+host_step nvme-cli-build make nvme-cli
+host_step nvme-cli-completion bash tests/nvme-cli-completion.sh
+
 # The debug kernel first, so that a broken one is known before any VM runs.
 debug_dir=""
 debug_kernel() {
@@ -116,6 +123,8 @@ qemu_arg_ok() {
 #	suite_command	the guest command
 #	suite_skip	if not empty, the reason not to run at all on this
 #			kernel: counted as one skipped test
+#	suite_fail	if not empty, the reason it cannot run (what it
+#			needs was not built): counted as one failure
 run_suites() {
 	local kernel=$1 prefix suite name
 	shift
@@ -126,11 +135,17 @@ run_suites() {
 		suite_vm_args=()
 		suite_command=()
 		suite_skip=""
+		suite_fail=""
 		# shellcheck source=/dev/null
 		LM_KERNEL=$kernel . "$suite"
 		if [ -n "$suite_skip" ]; then
 			echo "$name: ok 1 $name # SKIP $suite_skip"
 			echo "0 0 1" > "$RESULTS/$name.results"
+			continue
+		fi
+		if [ -n "$suite_fail" ]; then
+			echo "$name: not ok: $suite_fail" >&2
+			echo "0 1 0" > "$RESULTS/$name.results"
 			continue
 		fi
 		if ! qemu_arg_ok "${suite_vm_args[@]}"; then

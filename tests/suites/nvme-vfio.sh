@@ -33,6 +33,7 @@ suite_vm_args=(--qemu "$LM_QEMU" --mem 2048 --smp 1 --timeout 1200
 	       --module "$LM_MODULE_DIR/drivers/nvme-lm/nvme-lm.ko"
 	       --module "$LM_MODULE_DIR/drivers/lm-vfio/lm-vfio-pci.ko"
 	       --file tests/guest/nvme-vfio.sh:/lm/nvme-vfio.sh
+	       --file tests/guest/nvme-vfio-ctl.sh:/lm/lib/nvme-vfio-ctl.sh
 	       --bin build/tests/nvme-lm/nvme_vfio_io
 	       --bin build/tests/nvme-lm/nvme_lm_vfio
 	       --bin build/cli/lmctl --bin jq
