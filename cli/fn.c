@@ -603,25 +603,6 @@ out:
 	return ret;
 }
 
-/* The IOMMU group of PCI function @pci, or -1. */
-static int iommu_group_of(const char *pci)
-{
-	char path[PATH_MAX], target[PATH_MAX], *end;
-	const char *base;
-	ssize_t n;
-	long group;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", pci);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -1;
-	target[n] = 0;
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	group = strtol(base, &end, 10);
-	return *end || group < 0 || group > INT32_MAX ? -1 : (int)group;
-}
-
 static int cmd_fn_attach(struct lmctl *lc)
 {
 	const char *cmd = "fn attach", *to;
@@ -658,7 +639,7 @@ static int cmd_fn_attach(struct lmctl *lc)
 	snprintf(pci, sizeof(pci), "%04x:%02x:%02x.%x", d.pci_domain,
 		 (d.pci_bdf >> 8) & 0xff, (d.pci_bdf >> 3) & 0x1f,
 		 d.pci_bdf & 7);
-	group = iommu_group_of(pci);
+	group = lm_fn_iommu_group(&d);
 	new_json_obj(lc->json, lc->pretty);
 	open_json_object("attach");
 	print_string(PRINT_ANY, "fn", "%s:", h.name);

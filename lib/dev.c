@@ -291,3 +291,29 @@ int lm_data_precopy_info(int data_fd, uint64_t *initial_bytes,
 		*dirty_bytes = info.dirty_bytes;
 	return 0;
 }
+
+int lm_fn_iommu_group(const struct lm_fn_desc *desc)
+{
+	char path[PATH_MAX], link[PATH_MAX], *end;
+	const char *base;
+	ssize_t n;
+	long group;
+
+	if (!desc->pci)
+		return -ENODEV;
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%04x:%02x:%02x.%x/iommu_group",
+		 desc->pci_domain, (desc->pci_bdf >> 8) & 0xff,
+		 (desc->pci_bdf >> 3) & 0x1f, desc->pci_bdf & 7);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	errno = 0;
+	group = strtol(base, &end, 10);
+	if (errno || end == base || *end || group < 0 || group > INT32_MAX)
+		return -EPROTO;
+	return (int)group;
+}

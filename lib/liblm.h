@@ -359,6 +359,19 @@ int lm_fn_attach(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index);
 int lm_fn_detach(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index);
 
 /**
+ * lm_fn_iommu_group() - The IOMMU group of a function's PCI function
+ * @desc: The function, as lm_fn_get() describes it
+ *
+ * What a VMM opens after lm_fn_attach() is /dev/vfio/GROUP. Read from sysfs.
+ * Since version 1.1.
+ *
+ * Return: the group number; -ENODEV when the function is not a PCI
+ * function, -ENOENT when its PCI function is in no IOMMU group (or not
+ * there), -EPROTO when sysfs says something else.
+ */
+int lm_fn_iommu_group(const struct lm_fn_desc *desc);
+
+/**
  * enum lm_event_type - What a monitor event reports
  * @LM_EVENT_DEV_ADD: A device was registered; &lm_event.dev is valid
  * @LM_EVENT_DEV_DEL: A device was unregistered; &lm_event.dev is valid

@@ -36,6 +36,8 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source-path=SCRIPTDIR/.. source=scripts/apt-mirror.sh
 . scripts/apt-mirror.sh
+# shellcheck source=scripts/cache.sh
+. scripts/cache.sh
 
 SOURCE_PKG=nvme-cli
 SOURCE_SUITE=bookworm
@@ -177,25 +179,6 @@ cache_key() {
 	echo "${version//[^A-Za-z0-9.+-]/_}-$hash"
 }
 
-# Download source version $1 into the download directory and keep only it
-# there. Fails if the mirror does not serve it.
-download() {
-	local version=$1 dsc
-	dsc=${SOURCE_PKG}_${version#*:}.dsc
-	mkdir -p "$DOWNLOAD_DIR"
-	if [ -f "$DOWNLOAD_DIR/$dsc" ]; then
-		say "source $version already downloaded"
-		return 0
-	fi
-	find "$DOWNLOAD_DIR" -mindepth 1 -delete
-	say "downloading the source of $SOURCE_PKG $version"
-	(cd "$DOWNLOAD_DIR" &&
-	 apt_get source -qq --download-only "$SOURCE_PKG=$version") >&2 || {
-		find "$DOWNLOAD_DIR" -mindepth 1 -delete
-		return 1
-	}
-}
-
 # The man page of $1, an asciidoc page in nvme-cli's style, into $2/, with
 # nvme-cli's own asciidoc configuration and stylesheet.
 man_page() {
@@ -285,27 +268,6 @@ build() {
 	say "built in $((SECONDS - start)) s"
 }
 
-# Under the lock: what another build left is that of a build that died.
-prune() {
-	local keep=$1 d
-	for d in "$CACHE_ROOT"/.*/; do
-		d=${d%/}
-		case "${d##*/}" in . | ..) continue ;; esac
-		[ -d "$d" ] || continue
-		say "removing $d, left by an interrupted build"
-		rm -rf -- "$d"
-	done
-	for d in "$CACHE_ROOT"/*/; do
-		d=${d%/}
-		case "$d" in "$keep" | "$DOWNLOAD_DIR") continue ;; esac
-		[ -d "$d" ] || continue
-		if [ -n "$(find "$d" -maxdepth 0 -mtime +"$CACHE_DAYS")" ]; then
-			say "removing $d, unused for $CACHE_DAYS days"
-			rm -rf -- "$d"
-		fi
-	done
-}
-
 tmp=""
 cleanup() {
 	[ -z "$tmp" ] || rm -rf -- "$tmp"
@@ -338,7 +300,7 @@ main() {
 	key=$(cache_key "$version")
 	dir=$CACHE_ROOT/$key
 	if [ ! -f "$dir/info" ]; then
-		download "$version" || die "the mirror does not serve $SOURCE_PKG $version"
+		cache_download "$DOWNLOAD_DIR" "$SOURCE_PKG" "$version" || die "the mirror does not serve $SOURCE_PKG $version"
 		trap cleanup EXIT
 		trap 'exit 130' INT TERM
 		tmp=$(mktemp -d "$CACHE_ROOT/.$key.XXXXXX")
@@ -351,7 +313,7 @@ main() {
 	say "using $dir ($(grep '^source ' "$dir/info"))"
 	# The directory's time says when it was last used.
 	touch "$dir"
-	prune "$dir"
+	cache_prune "$CACHE_ROOT" "$CACHE_DAYS" "$dir" "$DOWNLOAD_DIR"
 	flock -u 9
 	echo "$dir"
 }

@@ -170,25 +170,6 @@ build_deps() {
 	fi
 }
 
-# Download source version $1 into the download directory and keep only it
-# there. Fails if the mirror does not serve it.
-download() {
-	local version=$1 dsc
-	dsc=${SOURCE_PKG}_${version#*:}.dsc
-	mkdir -p "$DOWNLOAD_DIR"
-	if [ -f "$DOWNLOAD_DIR/$dsc" ]; then
-		say "source $version already downloaded"
-		return 0
-	fi
-	find "$DOWNLOAD_DIR" -mindepth 1 -delete
-	say "downloading the source of $SOURCE_PKG $version"
-	(cd "$DOWNLOAD_DIR" &&
-	 apt_get source -qq --download-only "$SOURCE_PKG=$version") >&2 || {
-		find "$DOWNLOAD_DIR" -mindepth 1 -delete
-		return 1
-	}
-}
-
 # Build source version $1 into $2, a fresh directory, installed as if at $3.
 build() {
 	local version=$1 out=$2 dest=$3 src=$2/src obj=$2/obj log=$2/build.log
@@ -262,7 +243,7 @@ find_or_build() {
 		dir=$CACHE_ROOT/$key
 		[ ! -f "$dir/info" ] || return 0
 		build_deps
-		if ! download "$version"; then
+		if ! cache_download "$DOWNLOAD_DIR" "$SOURCE_PKG" "$version"; then
 			say "the mirror does not serve $SOURCE_PKG $version; trying the next"
 			echo "$version" >> "$UNAVAILABLE"
 			dir=""

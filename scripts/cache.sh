@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# What the project's cached builds (the debug kernel, QEMU) share, sourced
-# by their build scripts, which define say().
+# What the project's cached builds (the debug kernel, QEMU, nvme-cli)
+# share, sourced by their build scripts, which define say() (and, for
+# cache_download, source scripts/apt-mirror.sh).
 
 # cache_prune ROOT DAYS KEEP...: under ROOT's lock, remove what builds that
 # died left (ROOT's hidden directories) and the results unused for DAYS
@@ -28,4 +29,22 @@ cache_prune() {
 			rm -rf -- "$d"
 		fi
 	done
+}
+
+# cache_download DIR PKG VERSION: the source package PKG at VERSION in DIR,
+# alone there. Fails, DIR emptied, if the mirror does not serve it.
+cache_download() {
+	local dir=$1 pkg=$2 version=$3 dsc
+	dsc=${pkg}_${version#*:}.dsc
+	mkdir -p "$dir"
+	if [ -f "$dir/$dsc" ]; then
+		say "source $version already downloaded"
+		return 0
+	fi
+	find "$dir" -mindepth 1 -delete
+	say "downloading the source of $pkg $version"
+	(cd "$dir" && apt_get source -qq --download-only "$pkg=$version") >&2 || {
+		find "$dir" -mindepth 1 -delete
+		return 1
+	}
 }

@@ -44,8 +44,10 @@ expect() {
 }
 
 expect "secondary" nvme secon
-expect "list provision online offline enable-migration disable-migration suspend resume save restore migrate" \
+expect "list provision online offline enable-migration disable-migration suspend resume save restore migrate attach-vfio detach-vfio" \
 	nvme secondary ""
+expect "attach-vfio" nvme secondary at
+expect "--cntlid= -c --output-format= -o" nvme secondary detach-vfio lm0 -
 expect "enable-migration" nvme secondary en
 expect "lm0 0000:01:00.0 --cntlid= -c --output-format= -o" nvme secondary list ""
 expect "--cntlid= -c --nvq= -q --nvi= -i --online -O --offline -F" \

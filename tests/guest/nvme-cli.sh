@@ -319,6 +319,31 @@ bg_kill
 for vf in $VF_A $VF_B; do
 	tap_run "$vf from vfio-pci" sh -c "echo $vf > /sys/bus/pci/drivers/vfio-pci/unbind"
 done
+
+# --- attach-vfio and detach-vfio: the VF to lm-vfio-pci and back.
+if tap_run load-lm-vfio-pci insmod /lm/modules/lm-vfio-pci.ko; then
+	group=$(basename "$(readlink $DEVS/$VF_A/iommu_group)")
+	ok "attach-vfio 0x1" nvme secondary attach-vfio $PF -c 1 -o json
+	same "attach-vfio: the VF and its IOMMU group" \
+		"$(jqo '"\(.vf) \(."iommu-group") \(."secondary-controller-identifier")"')" \
+		"$VF_A $group 1"
+	same "attach-vfio: the VF is on lm-vfio-pci" \
+		"$(basename "$(readlink $DEVS/$VF_A/driver)")" lm-vfio-pci
+	same "attach-vfio: lmctl says vfio" \
+		"$(lmctl -j fn show $PF/0 | jq -r '.fn[].vfio')" true
+	fails "attach-vfio again: refused" 1 "handed to VFIO already" \
+		nvme secondary attach-vfio $PF -c 1
+	fails "suspend while VFIO has it: refused" 1 "Device or resource busy" \
+		nvme secondary suspend $PF -c 1
+	fails "attach-vfio without -c: refused" 1 "cntlid" \
+		nvme secondary attach-vfio $PF
+	ok "detach-vfio 0x1" nvme secondary detach-vfio $PF -c 1
+	same "detach-vfio: the VF is on no driver" \
+		"$(readlink $DEVS/$VF_A/driver)" ""
+	fails "detach-vfio again: refused" 1 "not handed to VFIO" \
+		nvme secondary detach-vfio $PF -c 1
+	tap_run unload-lm-vfio-pci rmmod lm_vfio_pci
+fi
 ok "disable-migration 0x1" nvme secondary disable-migration $PF -c 1
 ok "disable-migration 0x2" nvme secondary disable-migration $PF -c 2
 ok "offline 0x1" nvme secondary offline $PF -c 1

@@ -1067,6 +1067,8 @@ TEST_F(nl, fn_attach_refused)
 	ASSERT_FALSE(d.vfio);
 	ASSERT_TRUE(d.migratable);
 	ASSERT_EQ(LM_MIG_STATE_RUNNING, d.state);
+	/* No PCI function, so no IOMMU group. */
+	ASSERT_EQ(-ENODEV, lm_fn_iommu_group(&d));
 }
 
 /* Events as a monitor sees them, in order. */

@@ -27,6 +27,7 @@ suite_vm_args=(--qemu "$LM_QEMU" --mem 2048 --smp 1 --timeout 1500
 	       --append intel_iommu=on --append no_timer_check
 	       --module "$LM_MODULE_DIR/drivers/lm/lm.ko"
 	       --module "$LM_MODULE_DIR/drivers/nvme-lm/nvme-lm.ko"
+	       --module "$LM_MODULE_DIR/drivers/lm-vfio/lm-vfio-pci.ko"
 	       --file tests/guest/nvme-cli.sh:/lm/nvme-cli.sh
 	       --file tests/guest/checks.sh:/lm/lib/checks.sh
 	       --file tests/guest/nvme-vfio-ctl.sh:/lm/lib/nvme-vfio-ctl.sh

@@ -739,6 +739,106 @@ static int secondary_disable_migration(int argc, char **argv,
 		LM_CFG_MIGRATABLE, false, "disable-migration");
 }
 
+/* attach-vfio, detach-vfio: -c, and -o for attach's answer. */
+static int vfio_handoff(int argc, char **argv, const char *desc, bool attach)
+{
+	const char *what = attach ? "attach-vfio" : "detach-vfio";
+	struct json_object *root;
+	struct lm_fn_desc fn;
+	struct primary p;
+	char pci[32];
+	uint32_t scid;
+	const char *pf;
+	bool json;
+	int ret, group;
+
+	struct config {
+		char *cntlid;
+		char *output_format;
+	} cfg = { .output_format = "normal" };
+
+	OPT_ARGS(opts) = {
+		OPT_STRING("cntlid", 'c', "NUM", &cfg.cntlid, cntlid_desc),
+		OPT_FMT("output-format", 'o', &cfg.output_format, fmt_desc),
+		OPT_END()
+	};
+
+	ret = parse_args(argc, argv, desc, opts, &pf);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	ret = take_cntlid(cfg.cntlid, &scid);
+	if (!ret)
+		ret = parse_format(cfg.output_format, &json);
+	if (ret)
+		return ret;
+	ret = primary_open(pf, &p);
+	if (ret)
+		return ret;
+	ret = secondary_find(&p, scid, &fn);
+	if (ret)
+		goto out;
+	ret = attach ? lm_fn_attach(p.ctx, fn.dev_id, fn.index) :
+		       lm_fn_detach(p.ctx, fn.dev_id, fn.index);
+	if (ret) {
+		refused(&p, &fn, what, ret);
+		goto out;
+	}
+	pci_name(&fn, pci, sizeof(pci));
+	group = attach ? lm_fn_iommu_group(&fn) : -1;
+	if (json) {
+		root = json_create_object();
+		json_object_add_value_string(root, "operation", what);
+		json_object_add_value_int(root,
+					  "secondary-controller-identifier",
+					  fn.hw_id);
+		json_object_add_value_int(root, "lm-function", fn.index);
+		json_object_add_value_string(root, "vf", pci);
+		if (group >= 0)
+			json_object_add_value_int(root, "iommu-group", group);
+		json_print_object(root, NULL);
+		printf("\n");
+		json_free_object(root);
+	} else if (attach) {
+		printf("%s: secondary controller 0x%x: %s on lm-vfio-pci", what,
+		       fn.hw_id, pci);
+		if (group >= 0)
+			printf(", IOMMU group %d, /dev/vfio/%d", group, group);
+		printf("\n");
+	} else {
+		printf("%s: secondary controller 0x%x: %s back from VFIO\n",
+		       what, fn.hw_id, pci);
+	}
+out:
+	primary_close(&p);
+	return ret;
+}
+
+static int secondary_attach_vfio(int argc, char **argv, struct command *cmd,
+				 struct plugin *plug)
+{
+	(void)cmd;
+	(void)plug;
+	return vfio_handoff(argc, argv,
+		"Hand a secondary controller's VF to VFIO: the kernel binds it "
+		"to the VFIO variant driver lm-vfio-pci, through which a VMM "
+		"migrates it (VFIO migration v2). Migration must be enabled, "
+		"the controller running and its VF bound to no driver. Prints "
+		"the VF, its IOMMU group and the /dev/vfio file." PRIMARY_DESC,
+		true);
+}
+
+static int secondary_detach_vfio(int argc, char **argv, struct command *cmd,
+				 struct plugin *plug)
+{
+	(void)cmd;
+	(void)plug;
+	return vfio_handoff(argc, argv,
+		"Take a secondary controller's VF back from VFIO: unbind it from "
+		"lm-vfio-pci, waiting for its VMM to close it; the controller is "
+		"reset if it was left suspended." PRIMARY_DESC,
+		false);
+}
+
 /*
  * What save, restore and migrate need first: the controller able to
  * migrate, the secondary controller enabled for it, the character device

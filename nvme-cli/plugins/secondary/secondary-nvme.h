@@ -25,6 +25,8 @@ PLUGIN(NAME("secondary", "Secondary controllers of a primary controller bound to
 		ENTRY("save", "Save a secondary controller's state to a file", secondary_save)
 		ENTRY("restore", "Restore a secondary controller's state from a file", secondary_restore)
 		ENTRY("migrate", "Migrate a secondary controller into another", secondary_migrate)
+		ENTRY("attach-vfio", "Hand a secondary controller's VF to VFIO, lm-vfio-pci", secondary_attach_vfio)
+		ENTRY("detach-vfio", "Take a secondary controller's VF back from VFIO", secondary_detach_vfio)
 	)
 );
 
