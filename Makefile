@@ -14,7 +14,7 @@
 #                   completion, udev rules, modprobe.d file (PREFIX=/usr/local,
 #                   DESTDIR; the directories below)
 #   make modules_install  the modules into /lib/modules/KVER/updates
-#                   (KDIR, DESTDIR)
+#                   (KVER, KDIR, DESTDIR)
 #   make install-dkms     the modules' sources and dkms.conf into
 #                   /usr/src/lm-VERSION, for DKMS (DESTDIR)
 #   make deb        Debian packages (debian/), in build/deb
@@ -253,10 +253,12 @@ install: lib cli
 	install -m 0644 config/nvme-bind.conf $(DESTDIR)$(SYSCONFDIR)/lm/
 
 # Into /lib/modules/KVER/updates, where modprobe prefers them to the
-# kernel's own; depmod runs on DESTDIR's tree.
+# kernel's own, then depmod over DESTDIR's tree (Kbuild skips it without
+# the kernel's System.map, which headers packages do not have).
 modules_install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 
 install-dkms:
 	install -d $(DESTDIR)$(DKMS_SRCDIR)

@@ -5,8 +5,8 @@
 # built: a fresh Debian 12 (debootstrap, minbase) with what lm's packages
 # depend on already installed, so that the test installs and purges them
 # with dpkg alone, offline: dkms, the linux-headers of the kernel the test
-# rig boots (scripts/kver.sh) and the image they depend on, libnl's
-# development files, pkg-config and adduser.
+# rig boots (scripts/kver.sh) and the image they depend on, the C
+# library's and libnl's development files, pkg-config and adduser.
 #
 #	tests/pkg/chroot.sh [KVER]
 #
@@ -48,7 +48,7 @@ die() {
 # What lm's packages need installed (debian/control's Depends and what
 # building a module with DKMS takes), for kernel $1.
 base_packages() {
-	echo dkms "linux-headers-$1" "linux-image-$1" libnl-3-dev \
+	echo dkms "linux-headers-$1" "linux-image-$1" libc6-dev libnl-3-dev \
 		libnl-genl-3-dev pkg-config adduser
 }
 

@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lm's Debian packages on a fresh Debian 12: installed with dpkg into the
+# base chroot of tests/pkg/chroot.sh, whose kernel headers are those of
+# the kernel the test rig boots (scripts/kver.sh). DKMS builds the modules
+# there for that kernel, a program builds with pkg-config's flags for
+# liblm and runs, lmctl and lm-nvme-bind run; then purging the packages
+# leaves the chroot as it was: the same files, the same groups, dkms
+# status empty. Also "make modules_install" of the modules built here.
+#
+#	tests/pkg/install.sh		(after tests/pkg/build.sh)
+#
+# What the VM test (tests/suites/pkg.sh) loads and runs, the modules DKMS
+# built and the packaged lmctl, liblm and udev rules, goes to build/pkg/vm.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DEBS=build/deb
+OUT=build/pkg
+VM_FILES=$OUT/vm
+PKGS=(lm-dkms liblm1 liblm-dev lmctl)
+
+n=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n $*"
+}
+
+fail() {
+	n=$((n + 1))
+	echo "not ok $n $*"
+	exit 1
+}
+
+# check NAME CMD...: CMD must succeed; its output is shown if not.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		printf '%s\n' "$out" | sed 's/^/#   /'
+		fail "$name"
+	fi
+}
+
+# check_prints NAME LINE CMD...: CMD must succeed and print LINE among
+# its lines (stdout and stderr).
+check_prints() {
+	local name=$1 line=$2 out
+	shift 2
+	if out=$("$@" 2>&1) && grep -qxF -- "$line" <<< "$out"; then
+		ok "$name"
+	else
+		printf '%s\n' "$out" | sed 's/^/#   /'
+		fail "$name"
+	fi
+}
+
+root=""
+cleanup() {
+	[ -z "$root" ] || rm -rf -- "$root"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# CMD... in the chroot, in a mount namespace of its own with /proc (DKMS
+# asks it how many CPUs there are), as a login would have it.
+in_chroot() {
+	# shellcheck disable=SC2016 # expanded by that shell
+	unshare --mount --propagation private sh -c '
+		mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
+		"$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
+}
+
+# Every path in the chroot but the kernel's and the temporary ones, with
+# the type and mode of each; and the groups.
+snapshot() {
+	(cd "$root" && find . -xdev \( -path ./proc -o -path ./tmp -o -path ./dev \
+		-o -path ./var/log -o -path ./var/cache/debconf \) -prune -o \
+		-printf '%y %m %u:%g %p\n' | LC_ALL=C sort)
+	cut -d: -f1,3,4 "$root/etc/group"
+}
+
+KVER=${KVER:-$(scripts/kver.sh)}
+version=$(dpkg-parsechangelog -S Version)
+arch=$(dpkg-architecture -qDEB_HOST_ARCH)
+for p in "${PKGS[@]}"; do
+	[ -f "$DEBS/${p}_${version}_all.deb" ] || [ -f "$DEBS/${p}_${version}_$arch.deb" ] ||
+		fail "no $p package in $DEBS (tests/pkg/build.sh)"
+done
+
+rm -rf "$OUT"
+mkdir -p "$OUT" "$VM_FILES"
+
+# "make modules_install": the modules of this tree, already built.
+stage=$OUT/modules-install
+make -s modules_install KVER="$KVER" DESTDIR="$PWD/$stage" > "$OUT/modules-install.log" 2>&1 ||
+	{ cat "$OUT/modules-install.log"; fail "make modules_install"; }
+for m in lm/lm lm-sim/lm_sim nvme-lm/nvme-lm; do
+	kos=("$stage/lib/modules/$KVER/updates/drivers/$m.ko"*)
+	[ -f "${kos[0]}" ] ||
+		fail "make modules_install: no updates/drivers/$m.ko"
+done
+grep -qE "^updates/drivers/lm-sim/lm_sim\.ko[.a-z]*: updates/drivers/lm/lm\.ko" \
+	"$stage/lib/modules/$KVER/modules.dep" ||
+	fail "make modules_install: depmod did not record lm_sim's need of lm"
+ok "make modules_install: the modules in updates/, depmod run"
+
+start=$SECONDS
+tarball=$(bash tests/pkg/chroot.sh "$KVER")
+root=$(mktemp -d "$PWD/$OUT/root.XXXXXX")
+zstd -dc "$tarball" | tar -C "$root" --numeric-owner -xf -
+ok "the base chroot, Debian 12 with linux-headers-$KVER ($((SECONDS - start)) s)"
+
+before=$(snapshot)
+mkdir -p "$root/tmp/debs"
+for p in "${PKGS[@]}"; do
+	cp "$DEBS/${p}_${version}"_*.deb "$root/tmp/debs/"
+done
+rm -f "$root"/tmp/debs/*-dbgsym_*.deb
+start=$SECONDS
+# shellcheck disable=SC2016 # expanded in the chroot
+in_chroot nice -n 10 sh -c 'dpkg -i /tmp/debs/*.deb' > "$OUT/dpkg-install.log" 2>&1 ||
+	{ sed 's/^/#   /' "$OUT/dpkg-install.log"; fail "dpkg -i ${PKGS[*]}"; }
+ok "dpkg -i ${PKGS[*]}: DKMS builds the modules ($((SECONDS - start)) s)"
+
+check_prints "dkms status: lm/$version installed for $KVER" \
+	"lm/$version, $KVER, x86_64: installed" in_chroot dkms status
+mods=$root/lib/modules/$KVER/updates/dkms
+for m in lm lm_sim nvme-lm; do
+	kos=("$mods/$m.ko"*)
+	ko=${kos[0]}
+	[ "$m" != lm ] || lm_ko=${ko#"$root"}
+	[ -f "$ko" ] || fail "no $m module in /lib/modules/$KVER/updates/dkms"
+	case "$ko" in
+	*.xz) xz -dc "$ko" > "$VM_FILES/$m.ko" ;;
+	*.zst) zstd -qdc "$ko" > "$VM_FILES/$m.ko" ;;
+	*) cp "$ko" "$VM_FILES/$m.ko" ;;
+	esac
+	[ "$(modinfo -F vermagic "$VM_FILES/$m.ko" | cut -d' ' -f1)" = "$KVER" ] ||
+		fail "$m: not built for $KVER"
+done
+ok "lm, lm_sim, nvme-lm built for $KVER"
+deps=$(in_chroot modprobe -S "$KVER" --show-depends lm_sim 2>&1) || true
+sed 's/ *$//' <<< "$deps" | grep -qxF "insmod $lm_ko" ||
+	{ printf '%s\n' "$deps" | sed 's/^/#   /'; fail "modprobe finds lm_sim and that it needs lm"; }
+ok "modprobe finds lm_sim and that it needs lm"
+
+check "the group lm exists" in_chroot getent group lm
+check "the udev rules are installed" \
+	test -f "$root/lib/udev/rules.d/60-lm.rules" -a -f "$root/lib/udev/rules.d/61-lm-nvme-bind.rules"
+
+cp tests/liblm-user.c "$root/tmp/user.c"
+# shellcheck disable=SC2016 # expanded in the chroot
+check "a program builds with pkg-config --cflags --libs liblm and runs" \
+	in_chroot sh -c 'cc -Wall -Werror -DLIBLM_USER_VERSION="\"'"$version"'\"" \
+		-o /tmp/user /tmp/user.c $(pkg-config --cflags --libs liblm) &&
+		/tmp/user | grep -qx "'"$version"' pre_copy"'
+# shellcheck disable=SC2016
+check "and statically, with pkg-config --static" \
+	in_chroot sh -c 'cc -Wall -Werror -DLIBLM_USER_VERSION="\"'"$version"'\"" \
+		-static -o /tmp/user-static /tmp/user.c \
+		$(pkg-config --cflags --libs --static liblm) &&
+		/tmp/user-static | grep -qx "'"$version"' pre_copy"'
+check_prints "lmctl -V" "lmctl $version" in_chroot lmctl -V
+check_prints "lm-nvme-bind: nothing configured, nothing done" \
+	"lm-nvme-bind: no controller given and none in /etc/lm/nvme-bind.conf" \
+	in_chroot lm-nvme-bind
+
+cp "$root/usr/sbin/lmctl" "$VM_FILES/lmctl"
+cp -L "$root/usr/lib/x86_64-linux-gnu/liblm.so.1" "$VM_FILES/liblm.so.1"
+cp "$root/lib/udev/rules.d/60-lm.rules" "$VM_FILES/60-lm.rules"
+ok "the modules, lmctl, liblm and the udev rules in $VM_FILES for the VM"
+
+rm -rf "$root/tmp/debs" "$root"/tmp/user*
+check "dpkg --purge ${PKGS[*]}" in_chroot dpkg --purge lmctl liblm-dev liblm1 lm-dkms
+status=$(in_chroot dkms status 2>&1)
+[ -z "$status" ] || { printf '%s\n' "$status" | sed 's/^/#   /'; fail "dkms status empty"; }
+ok "dkms status empty"
+after=$(snapshot)
+if [ "$before" != "$after" ]; then
+	diff <(echo "$before") <(echo "$after") | sed 's/^/#   /'
+	fail "purging left the chroot changed"
+fi
+ok "purging left the chroot as it was"

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lm's Debian packages in use: the modules DKMS built in the package test's
+# chroot (tests/pkg/install.sh, a host step of tests/run.sh), the packaged
+# lmctl and liblm, the packaged udev rules; see tests/guest/pkg.sh.
+
+if [ "$LM_KERNEL" = debug ]; then
+	suite_skip="DKMS built the modules for Debian's kernel, not this one"
+fi
+
+pkg_vm=build/pkg/vm
+suite_vm_args=(--mem 1024 --timeout 600
+	       --module "$pkg_vm/lm.ko" --module "$pkg_vm/lm_sim.ko"
+	       --bin "$pkg_vm/lmctl" --bin udevadm
+	       --file "$pkg_vm/liblm.so.1:/usr/lib/x86_64-linux-gnu/liblm.so.1"
+	       --file "$pkg_vm/60-lm.rules:/lib/udev/rules.d/60-lm.rules"
+	       --file tests/guest/pkg.sh:/lm/pkg.sh)
+# What the packaged liblm needs (libnl), from the host, where it is.
+if [ -f "$pkg_vm/liblm.so.1" ]; then
+	while read -r lib; do
+		suite_vm_args+=(--file "$lib:$lib")
+	done < <(ldd "$pkg_vm/liblm.so.1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
+fi
+suite_command=(sh /lm/pkg.sh "$(dpkg-parsechangelog -S Version)")
