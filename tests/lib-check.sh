@@ -66,7 +66,7 @@ cc -Wall -Werror -DLIBLM_USER_VERSION='"1.0.0"' -o "$stage/user-static" tests/li
 # modprobe.d, the helper's configuration.
 [ -x "$stage/opt/lm/sbin/lm-nvme-bind" ] && [ -f "$stage/etc/udev/rules.d/60-lm.rules" ] &&
 	grep -q 'RUN+="/opt/lm/sbin/lm-nvme-bind --udev' "$stage/etc/udev/rules.d/61-lm-nvme-bind.rules" &&
-	grep -q '^CONF=.*/etc/lm/nvme-bind.conf}$' "$stage/opt/lm/sbin/lm-nvme-bind" &&
+	grep -qx 'CONF=/etc/lm/nvme-bind.conf' "$stage/opt/lm/sbin/lm-nvme-bind" &&
 	[ -f "$stage/etc/modprobe.d/lm.conf" ] && [ -f "$stage/etc/lm/nvme-bind.conf" ] ||
 	fail "the udev rules, lm-nvme-bind, its configuration or modprobe.d file not installed"
 LD_LIBRARY_PATH="$stage/opt/lm/lib" "$stage/opt/lm/sbin/lmctl" -V | grep -qx 'lmctl 1.0.0' ||

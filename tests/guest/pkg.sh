@@ -8,15 +8,18 @@
 # and migrating one of its functions into another, the states compared
 # byte for byte (lm_sim's digest); the packaged udev rules applied to
 # /dev/lmN by the host's udevadm: group lm, mode 0660, the link in
-# /dev/lm/by-parent/.
+# /dev/lm/by-parent/; the packaged lm-nvme-bind handing the emulated NVMe
+# primary controller from the stock nvme driver to nvme-lm, only once it
+# is configured and none of its namespaces is in use.
 . /lm/lib/tap.sh
 
 # The device lm_sim creates at load: sim0, the parent lm_sim.0 of lm0.
 D=/sys/kernel/debug/lm_sim/sim0
 VERSION=$1
 
-tap_run "load lm.ko built by DKMS" insmod /lm/modules/lm.ko || exit 1
-tap_run "load lm_sim.ko built by DKMS" insmod /lm/modules/lm_sim.ko || exit 1
+tap_run "modprobe lm_sim: DKMS's modules, lm with it" modprobe lm_sim || exit 1
+tap_run "lm and lm_sim from updates/dkms" sh -c "
+	grep -q '^lm_sim ' /proc/modules && grep -q '^lm ' /proc/modules"
 tap_run "lmctl is the packaged one, on the packaged liblm" sh -c "
 	lmctl -V | grep -qx 'lmctl $VERSION' &&
 	[ \"\$(command -v lmctl)\" = /lm/bin/lmctl ] &&
@@ -67,5 +70,70 @@ tap_run "/dev/lm/by-parent/lm_sim.0 links to lm0" \
 	tap_diag "$(ls -lR /dev/lm; tail -n 20 /tmp/udev.txt)"
 
 tap_run "unload lm_sim" rmmod lm_sim
+
+# --- lm-nvme-bind. The primary controller: the NVMe function with SR-IOV.
+PF=""
+for d in /sys/bus/pci/devices/*; do
+	if [ -e "$d/sriov_totalvfs" ] && [ "$(cat "$d/class")" = 0x010802 ]; then
+		PF=${d##*/}
+	fi
+done
+[ -n "$PF" ] || { tap_fail "find the NVMe primary controller"; tap_exit; }
+DEV=/sys/bus/pci/devices/$PF
+driver() {
+	basename "$(readlink "$DEV/driver")"
+}
+# bind_says WHAT STATUS LINE DRIVER ARGS...: lm-nvme-bind ARGS exits
+# with STATUS, says LINE (nothing if LINE is empty) and leaves the
+# controller with DRIVER. With --udev it speaks to the kernel log.
+bind_says() {
+	what=$1 want_rc=$2 line=$3 want_driver=$4
+	shift 4
+	logged=$(dmesg | wc -l)
+	lm-nvme-bind "$@" > /tmp/bind.txt 2>&1
+	rc=$?
+	dmesg | tail -n +$((logged + 1)) | sed -n 's/^\[[^]]*\] \(lm-nvme-bind: \)/\1/p' \
+		>> /tmp/bind.txt
+	if [ -z "$line" ]; then
+		printed=$([ ! -s /tmp/bind.txt ] && echo yes)
+	else
+		printed=$(grep -qxF -- "$line" /tmp/bind.txt && echo yes)
+	fi
+	if [ $rc -eq "$want_rc" ] && [ "$printed" = yes ] &&
+	   [ "$(driver)" = "$want_driver" ]; then
+		tap_ok "lm-nvme-bind: $what"
+	else
+		tap_fail "lm-nvme-bind: $what" \
+			"exit $rc, driver $(driver): $(cat /tmp/bind.txt)"
+	fi
+}
+
+tap_run "the stock nvme driver takes $PF" sh -c "
+	insmod /lm/kmods-late/nvme-core.ko multipath=N &&
+	insmod /lm/kmods-late/nvme.ko" || tap_exit
+tap_wait_path /dev/nvme0n1 20
+
+bind_says "a controller not configured is left alone (udev)" 0 "" nvme --udev "$PF"
+bind_says "nothing configured, nothing done" 0 \
+	"lm-nvme-bind: no controller given and none in /etc/lm/nvme-bind.conf" nvme
+mkdir -p /etc/lm
+printf '# the emulated controller\n%s\n' "$PF" > /etc/lm/nvme-bind.conf
+tap_run "swap on its namespace" sh -c "
+	mkswap /dev/nvme0n1 > /dev/null && swapon /dev/nvme0n1"
+bind_says "refused while its namespace is swap" 1 \
+	"lm-nvme-bind: $PF: not taken from nvme: /dev/nvme0n1 is swap" nvme --udev "$PF"
+tap_run "swap off" swapoff /dev/nvme0n1
+bind_says "-n: says, does nothing" 0 \
+	"lm-nvme-bind: $PF: would bind to nvme-lm (taken from nvme)" nvme -n
+bind_says "as udev runs it: taken from nvme, nvme-lm loaded and bound" 0 \
+	"lm-nvme-bind: $PF: bound to nvme-lm (taken from nvme)" nvme-lm --udev "$PF"
+tap_run "driver_override nvme-lm, VF autoprobe off" sh -c "
+	[ \"\$(cat $DEV/driver_override)\" = nvme-lm ] &&
+	[ \"\$(cat $DEV/sriov_drivers_autoprobe)\" = 0 ]"
+bind_says "again: bound already" 0 "lm-nvme-bind: $PF: bound to nvme-lm already" nvme-lm
+tap_run "lmctl dev show $PF: an lm device of nvme-lm" \
+	sh -c "lmctl dev show $PF | grep -q ': parent $PF driver nvme_lm '"
+
+tap_run "unload nvme-lm" rmmod nvme_lm
 tap_run "unload lm" rmmod lm
 tap_exit

@@ -12,7 +12,8 @@
 #	tests/pkg/install.sh		(after tests/pkg/build.sh)
 #
 # What the VM test (tests/suites/pkg.sh) loads and runs, the modules DKMS
-# built and the packaged lmctl, liblm and udev rules, goes to build/pkg/vm.
+# built (with modules.dep) and the packaged lmctl, lm-nvme-bind, liblm and
+# udev rules, goes to build/pkg/vm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -129,20 +130,26 @@ ok "dpkg -i ${PKGS[*]}: DKMS builds the modules ($((SECONDS - start)) s)"
 
 check_prints "dkms status: lm/$version installed for $KVER" \
 	"lm/$version, $KVER, x86_64: installed" in_chroot dkms status
-mods=$root/lib/modules/$KVER/updates/dkms
+# The guest gets the kernel's module directory as DKMS and depmod left it
+# (the chroot has no module of the kernel's own): modprobe works there.
+moddir=lib/modules/$KVER
+mkdir -p "$VM_FILES/$moddir/updates/dkms"
+cp "$root/$moddir/modules.dep" "$VM_FILES/$moddir/"
 for m in lm lm_sim nvme-lm; do
-	kos=("$mods/$m.ko"*)
+	kos=("$root/$moddir/updates/dkms/$m.ko"*)
 	ko=${kos[0]}
+	[ -f "$ko" ] || fail "no $m module in /$moddir/updates/dkms"
 	[ "$m" != lm ] || lm_ko=${ko#"$root"}
-	[ -f "$ko" ] || fail "no $m module in /lib/modules/$KVER/updates/dkms"
+	guest_ko=$VM_FILES/$moddir/updates/dkms/$m.ko
 	case "$ko" in
-	*.xz) xz -dc "$ko" > "$VM_FILES/$m.ko" ;;
-	*.zst) zstd -qdc "$ko" > "$VM_FILES/$m.ko" ;;
-	*) cp "$ko" "$VM_FILES/$m.ko" ;;
+	*.xz) xz -dc "$ko" > "$guest_ko" ;;
+	*.zst) zstd -qdc "$ko" > "$guest_ko" ;;
+	*) cp "$ko" "$guest_ko" ;;
 	esac
-	[ "$(modinfo -F vermagic "$VM_FILES/$m.ko" | cut -d' ' -f1)" = "$KVER" ] ||
+	[ "$(modinfo -F vermagic "$guest_ko" | cut -d' ' -f1)" = "$KVER" ] ||
 		fail "$m: not built for $KVER"
 done
+sed -i -E 's/\.ko\.(xz|zst)/.ko/g' "$VM_FILES/$moddir/modules.dep"
 ok "lm, lm_sim, nvme-lm built for $KVER"
 deps=$(in_chroot modprobe -S "$KVER" --show-depends lm_sim 2>&1) || true
 sed 's/ *$//' <<< "$deps" | grep -qxF "insmod $lm_ko" ||
@@ -170,10 +177,10 @@ check_prints "lm-nvme-bind: nothing configured, nothing done" \
 	"lm-nvme-bind: no controller given and none in /etc/lm/nvme-bind.conf" \
 	in_chroot lm-nvme-bind
 
-cp "$root/usr/sbin/lmctl" "$VM_FILES/lmctl"
+cp "$root/usr/sbin/lmctl" "$root/usr/sbin/lm-nvme-bind" "$VM_FILES/"
 cp -L "$root/usr/lib/x86_64-linux-gnu/liblm.so.1" "$VM_FILES/liblm.so.1"
 cp "$root/lib/udev/rules.d/60-lm.rules" "$VM_FILES/60-lm.rules"
-ok "the modules, lmctl, liblm and the udev rules in $VM_FILES for the VM"
+ok "the modules, lmctl, lm-nvme-bind, liblm and the udev rules in $VM_FILES for the VM"
 
 rm -rf "$root/tmp/debs" "$root"/tmp/user*
 check "dpkg --purge ${PKGS[*]}" in_chroot dpkg --purge lmctl liblm-dev liblm1 lm-dkms
