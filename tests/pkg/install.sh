@@ -4,8 +4,9 @@
 # lm's Debian packages on a fresh Debian 12: installed with dpkg into the
 # base chroot of tests/pkg/chroot.sh, whose kernel headers are those of
 # the kernel the test rig boots (scripts/kver.sh). DKMS builds the modules
-# there for that kernel, a program builds with pkg-config's flags for
-# liblm and runs, lmctl and lm-nvme-bind run; then purging the packages
+# there for that kernel; docs/install.rst's named blocks run there (lmctl,
+# lm-nvme-bind, a program built with pkg-config's flags for liblm), the
+# program links statically too; then purging the packages
 # leaves the chroot as it was: the same files, the same groups, dkms
 # status empty. Also "make modules_install" of the modules built here.
 #
@@ -160,29 +161,78 @@ check "the group lm exists" in_chroot getent group lm
 check "the udev rules are installed" \
 	test -f "$root/lib/udev/rules.d/60-lm.rules" -a -f "$root/lib/udev/rules.d/61-lm-nvme-bind.rules"
 
-cp tests/liblm-user.c "$root/tmp/user.c"
+# docs/install.rst, run: its named code blocks are files of /tmp/doc, its
+# named console blocks run there command by command ("$ COMMAND" lines,
+# each followed by what it prints, stdout and stderr), as root.
+DOC=docs/install.rst
+doc_block() {
+	awk -v want="$1" '
+		/^\.\. code-block::/ { inblock = 1; inopts = 1; name = ""; next }
+		inblock && inopts && /^   :name: / { name = $2; next }
+		inblock && inopts && /^   :/ { next }
+		inblock && inopts && /^[ \t]*$/ { inopts = 0; next }
+		inblock && /^[ \t]*$/ { if (name == want) print ""; next }
+		inblock && /^   / { if (name == want) print substr($0, 4); next }
+		{ inblock = 0 }
+	' "$DOC"
+}
+doc_console() {
+	local name=$1 cmd="" want="" line
+	flush() {
+		[ -n "$cmd" ] || return 0
+		# shellcheck disable=SC2016 # expanded in the chroot
+		check_output "doc $name: $cmd" "$want" \
+			in_chroot sh -c 'cd /tmp/doc && eval "$1"' sh "$cmd"
+	}
+	while IFS= read -r line; do
+		case "$line" in
+		"") ;;
+		'$ '*) flush; cmd=${line#'$ '}; want="" ;;
+		*) want+=$line$'\n' ;;
+		esac
+	done < <(doc_block "$name")
+	flush
+}
+# check_output NAME WANT CMD...: CMD succeeds printing exactly WANT.
+check_output() {
+	local name=$1 want=$2 out
+	shift 2
+	if out=$("$@" 2>&1) && [ "$out" = "${want%$'\n'}" ]; then
+		ok "$name"
+	else
+		printf '%s\n' "$out" | sed 's/^/#   got: /'
+		printf '%s' "$want" | sed 's/^/#   want: /'
+		fail "$name"
+	fi
+}
+mkdir -p "$root/tmp/doc"
+names=$(sed -n 's/^   :name: //p' "$DOC")
+for name in $names; do
+	case "$name" in
+	install-*) ;;
+	*) doc_block "$name" | sed '${/^$/d}' > "$root/tmp/doc/$name" ;;
+	esac
+done
+for name in $names; do
+	case "$name" in
+	install-*) doc_console "$name" ;;
+	esac
+done
+[ -f "$root/tmp/doc/user" ] || fail "$DOC built no program"
 # shellcheck disable=SC2016 # expanded in the chroot
-check "a program builds with pkg-config --cflags --libs liblm and runs" \
-	in_chroot sh -c 'cc -Wall -Werror -DLIBLM_USER_VERSION="\"'"$version"'\"" \
-		-o /tmp/user /tmp/user.c $(pkg-config --cflags --libs liblm) &&
-		/tmp/user | grep -qx "'"$version"' pre_copy"'
-# shellcheck disable=SC2016
 check "and statically, with pkg-config --static" \
-	in_chroot sh -c 'cc -Wall -Werror -DLIBLM_USER_VERSION="\"'"$version"'\"" \
-		-static -o /tmp/user-static /tmp/user.c \
-		$(pkg-config --cflags --libs --static liblm) &&
-		/tmp/user-static | grep -qx "'"$version"' pre_copy"'
-check_prints "lmctl -V" "lmctl $version" in_chroot lmctl -V
-check_prints "lm-nvme-bind: nothing configured, nothing done" \
-	"lm-nvme-bind: no controller given and none in /etc/lm/nvme-bind.conf" \
-	in_chroot lm-nvme-bind
+	in_chroot sh -c 'cd /tmp/doc &&
+		cc -Wall -Werror -static -o user-static user.c \
+			$(pkg-config --cflags --libs --static liblm) &&
+		./user-static | grep -qx "liblm '"$version"': stop_copy" &&
+		! readelf -d user-static | grep -q NEEDED'
 
 cp "$root/usr/sbin/lmctl" "$root/usr/sbin/lm-nvme-bind" "$VM_FILES/"
 cp -L "$root/usr/lib/x86_64-linux-gnu/liblm.so.1" "$VM_FILES/liblm.so.1"
 cp "$root/lib/udev/rules.d/60-lm.rules" "$VM_FILES/60-lm.rules"
 ok "the modules, lmctl, lm-nvme-bind, liblm and the udev rules in $VM_FILES for the VM"
 
-rm -rf "$root/tmp/debs" "$root"/tmp/user*
+rm -rf "$root/tmp/debs" "$root/tmp/doc"
 check "dpkg --purge ${PKGS[*]}" in_chroot dpkg --purge lmctl liblm-dev liblm1 lm-dkms
 status=$(in_chroot dkms status 2>&1)
 [ -z "$status" ] || { printf '%s\n' "$status" | sed 's/^/#   /'; fail "dkms status empty"; }
