@@ -108,6 +108,17 @@ bind_says() {
 	fi
 }
 
+# What udev runs as it finds the controller: lm-nvme-bind, for NVMe only.
+udevadm test --action=add "/bus/pci/devices/$PF" > /tmp/udev-pf.txt 2>&1
+udevadm test --action=add /bus/pci/devices/0000:00:00.0 > /tmp/udev-other.txt 2>&1
+if grep -qxF "run: '/usr/sbin/lm-nvme-bind --udev $PF'" /tmp/udev-pf.txt &&
+   ! grep -q "^run: .*lm-nvme-bind" /tmp/udev-other.txt; then
+	tap_ok "61-lm-nvme-bind.rules runs lm-nvme-bind --udev for $PF, not for others"
+else
+	tap_fail "61-lm-nvme-bind.rules runs lm-nvme-bind --udev for $PF, not for others" \
+		"$(grep -i run /tmp/udev-pf.txt /tmp/udev-other.txt)"
+fi
+
 tap_run "the stock nvme driver takes $PF" sh -c "
 	insmod /lm/kmods-late/nvme-core.ko multipath=N &&
 	insmod /lm/kmods-late/nvme.ko" || tap_exit

@@ -229,7 +229,7 @@ check "and statically, with pkg-config --static" \
 
 cp "$root/usr/sbin/lmctl" "$root/usr/sbin/lm-nvme-bind" "$VM_FILES/"
 cp -L "$root/usr/lib/x86_64-linux-gnu/liblm.so.1" "$VM_FILES/liblm.so.1"
-cp "$root/lib/udev/rules.d/60-lm.rules" "$VM_FILES/60-lm.rules"
+cp "$root"/lib/udev/rules.d/6?-lm*.rules "$VM_FILES/"
 ok "the modules, lmctl, lm-nvme-bind, liblm and the udev rules in $VM_FILES for the VM"
 
 rm -rf "$root/tmp/debs" "$root/tmp/doc"

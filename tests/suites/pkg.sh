@@ -25,6 +25,7 @@ suite_vm_args=(--mem 1024 --timeout 600 "${nvme_kmods[@]}" "${nvme_devices[@]}"
 	       --bin "$pkg_vm/lmctl" --bin "$pkg_vm/lm-nvme-bind" --bin udevadm
 	       --file "$pkg_vm/liblm.so.1:/usr/lib/x86_64-linux-gnu/liblm.so.1"
 	       --file "$pkg_vm/60-lm.rules:/lib/udev/rules.d/60-lm.rules"
+	       --file "$pkg_vm/61-lm-nvme-bind.rules:/lib/udev/rules.d/61-lm-nvme-bind.rules"
 	       --file tests/guest/pkg.sh:/lm/pkg.sh)
 # What the packaged liblm needs (libnl), from the host, where it is.
 if [ -f "$pkg_vm/liblm.so.1" ]; then
