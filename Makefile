@@ -250,7 +250,9 @@ install: lib cli
 			> $(DESTDIR)$(UDEVRULESDIR)/$${r#config/} || exit; \
 	done
 	install -m 0644 config/modprobe-lm.conf $(DESTDIR)$(MODPROBEDIR)/lm.conf
-	install -m 0644 config/nvme-bind.conf $(DESTDIR)$(SYSCONFDIR)/lm/
+	# The administrator's list of controllers is theirs once installed.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/lm/nvme-bind.conf ] || \
+		install -m 0644 config/nvme-bind.conf $(DESTDIR)$(SYSCONFDIR)/lm/
 
 # Into /lib/modules/KVER/updates, where modprobe prefers them to the
 # kernel's own, then depmod over DESTDIR's tree (Kbuild skips it without
