@@ -10,7 +10,7 @@
 # leaves the chroot as it was: the same files, the same groups, dkms
 # status empty. Also "make modules_install" of the modules built here.
 #
-#	tests/pkg/install.sh		(after tests/pkg/build.sh)
+#	tests/pkg/install.sh	(after "make modules" and tests/pkg/build.sh)
 #
 # What the VM test (tests/suites/pkg.sh) loads and runs, the modules DKMS
 # built (with modules.dep) and the packaged lmctl, lm-nvme-bind, liblm and
