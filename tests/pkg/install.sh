@@ -6,9 +6,9 @@
 # the kernel the test rig boots (scripts/kver.sh). DKMS builds the modules
 # there for that kernel; docs/install.rst's named blocks run there (lmctl,
 # lm-nvme-bind, a program built with pkg-config's flags for liblm), the
-# program links statically too; then purging the packages
-# leaves the chroot as it was: the same files, the same groups, dkms
-# status empty. Also "make modules_install" of the modules built here.
+# program links statically too; then purging the packages leaves the
+# chroot as it was: the same files, the same groups, dkms status empty.
+# Also "make modules_install" of the modules built here.
 #
 #	tests/pkg/install.sh	(after "make modules" and tests/pkg/build.sh)
 #
