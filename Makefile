@@ -56,7 +56,7 @@ NVME_LM_CMDS := drivers/nvme-lm/cmds.c drivers/nvme-lm/cmds.h
 # nvme_vfio_io: a user-space NVMe driver over vfio-pci that keeps verified
 # I/O going and continues it on another VF, for the migration tests.
 NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds nvme_lm_dev \
-	nvme_lm_mig nvme_vfio_io)
+	nvme_lm_mig nvme_lm_vfio nvme_vfio_io)
 # What the character device says, as JSON, for shell tests to compare with.
 IOCTL_INFO := $(BUILD)/tests/ioctl_info
 KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
@@ -150,7 +150,8 @@ $(BUILD)/tests/nvme-lm/nvme_lm_cmds: tests/nvme-lm/nvme_lm_cmds.c $(NVME_LM_CMDS
 	$(CC) $(SELFTEST_CFLAGS) -Itests/nvme-lm/shim -Idrivers/nvme-lm -o $@ \
 		$< drivers/nvme-lm/cmds.c
 
-# The device tests: nvme_lm_dev (no live migration), nvme_lm_mig (with it).
+# The device tests: nvme_lm_dev (no live migration), nvme_lm_mig (with it),
+# nvme_lm_vfio (with it, through lm-vfio-pci).
 $(BUILD)/tests/nvme-lm/nvme_lm_%: tests/nvme-lm/nvme_lm_%.c \
 		tests/nvme-lm/nvme_util.h tests/selftests/*.h \
 		include/uapi/linux/lm.h $(KSFT)/kselftest_harness.h

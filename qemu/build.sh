@@ -30,6 +30,8 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source-path=SCRIPTDIR/.. source=scripts/apt-mirror.sh
 . scripts/apt-mirror.sh
+# shellcheck source=scripts/cache.sh
+. scripts/cache.sh
 
 SOURCE_PKG=qemu
 SOURCE_SERIES=1:10.0.
@@ -244,27 +246,6 @@ build() {
 	say "built in $((SECONDS - start)) s"
 }
 
-# Under the lock: what another build left is that of a build that died.
-prune() {
-	local keep=$1 d
-	for d in "$CACHE_ROOT"/.*/; do
-		d=${d%/}
-		case "${d##*/}" in . | ..) continue ;; esac
-		[ -d "$d" ] || continue
-		say "removing $d, left by an interrupted build"
-		rm -rf -- "$d"
-	done
-	for d in "$CACHE_ROOT"/*/; do
-		d=${d%/}
-		case "$d" in "$keep" | "$DOWNLOAD_DIR") continue ;; esac
-		[ -d "$d" ] || continue
-		if [ -n "$(find "$d" -maxdepth 0 -mtime +"$CACHE_DAYS")" ]; then
-			say "removing $d, unused for $CACHE_DAYS days"
-			rm -rf -- "$d"
-		fi
-	done
-}
-
 tmp=""
 cleanup() {
 	[ -z "$tmp" ] || rm -rf -- "$tmp"
@@ -321,7 +302,7 @@ main() {
 	say "using $dir ($(grep '^source ' "$dir/info"), $(grep '^patches ' "$dir/info"))"
 	# The directory's time says when it was last used.
 	touch "$dir"
-	prune "$dir"
+	cache_prune "$CACHE_ROOT" "$CACHE_DAYS" "$dir" "$DOWNLOAD_DIR"
 	flock -u 9
 	echo "$dir"
 }

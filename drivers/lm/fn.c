@@ -460,6 +460,20 @@ VISIBLE_IF_KUNIT int lm_fn_walk(struct lm_fn *fn, enum lm_mig_state target,
 }
 EXPORT_SYMBOL_IF_KUNIT(lm_fn_walk);
 
+/* lm_fn_walk(), then one change notification for the state it ended in. */
+int lm_fn_walk_notify(struct lm_fn *fn, enum lm_mig_state target,
+		      struct file **filep)
+{
+	enum lm_mig_state start = fn->state;
+	int ret;
+
+	ret = lm_fn_walk(fn, target, filep);
+	/* Once per request, for its end state: failed or not. */
+	if (fn->state != start)
+		lm_nl_fn_notify(fn);
+	return ret;
+}
+
 int lm_ioctl_fn_set_state(struct lm_ucmd *ucmd)
 {
 	struct lm_fn_mig_state *cmd = ucmd->cmd;
@@ -482,19 +496,14 @@ int lm_ioctl_fn_set_state(struct lm_ucmd *ucmd)
 		return fd;
 
 	scoped_guard(mutex, &fn->lock) {
-		enum lm_mig_state start = fn->state;
-
 		if (fn->vfio)
 			ret = -EBUSY;
 		else if (!fn->migratable &&
 			 cmd->device_state != LM_MIG_STATE_RUNNING)
 			ret = -EBUSY;
 		else
-			ret = lm_fn_walk(fn, cmd->device_state, &filp);
+			ret = lm_fn_walk_notify(fn, cmd->device_state, &filp);
 		cmd->device_state = fn->state;
-		/* Once per request, for its end state: failed or not. */
-		if (fn->state != start)
-			lm_nl_fn_notify(fn);
 	}
 	if (ret)
 		goto err_fput;
@@ -558,10 +567,29 @@ int lm_ioctl_fn_data_size(struct lm_ucmd *ucmd)
 	return lm_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+/**
+ * lm_fn_reset_locked - Reset a function's device state, ending any session
+ * @fn: The function, locked, of a registered device that can migrate
+ *
+ * Return: 0 with @fn in RUNNING, or the driver's -errno with @fn in ERROR.
+ */
+int lm_fn_reset_locked(struct lm_fn *fn)
+{
+	int ret;
+
+	lockdep_assert_held(&fn->lock);
+
+	lm_stream_end(fn);
+	ret = fn->lmdev->ops->reset(fn);
+	fn->state = ret ? LM_MIG_STATE_ERROR : LM_MIG_STATE_RUNNING;
+	/* Even RUNNING -> RUNNING: the device state and any session are gone. */
+	lm_nl_fn_notify(fn);
+	return ret;
+}
+
 int lm_ioctl_fn_reset(struct lm_ucmd *ucmd)
 {
 	struct lm_fn_reset *cmd = ucmd->cmd;
-	struct lm_device *lmdev = ucmd->lmdev;
 	struct lm_fn *fn;
 	int ret;
 
@@ -574,10 +602,5 @@ int lm_ioctl_fn_reset(struct lm_ucmd *ucmd)
 	guard(mutex)(&fn->lock);
 	if (fn->vfio)
 		return -EBUSY;
-	lm_stream_end(fn);
-	ret = lmdev->ops->reset(fn);
-	fn->state = ret ? LM_MIG_STATE_ERROR : LM_MIG_STATE_RUNNING;
-	/* Even RUNNING -> RUNNING: the device state and any session are gone. */
-	lm_nl_fn_notify(fn);
-	return ret;
+	return lm_fn_reset_locked(fn);
 }

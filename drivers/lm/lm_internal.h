@@ -84,6 +84,9 @@ int lm_ioctl_fn_set_state(struct lm_ucmd *ucmd);
 int lm_ioctl_fn_get_state(struct lm_ucmd *ucmd);
 int lm_ioctl_fn_data_size(struct lm_ucmd *ucmd);
 int lm_ioctl_fn_reset(struct lm_ucmd *ucmd);
+int lm_fn_reset_locked(struct lm_fn *fn);
+int lm_fn_walk_notify(struct lm_fn *fn, enum lm_mig_state target,
+		      struct file **filep);
 
 /* fsm.c */
 bool lm_fsm_valid_target(u32 caps, u32 state);

@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xxhash.h>
+#include <uapi/linux/vfio.h>
 
 #include "lm_internal.h"
 
@@ -453,6 +454,17 @@ static ssize_t lm_stream_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return lm_stream_restore_from(stream, from);
 }
 
+/* struct vfio_precopy_info is struct lm_precopy_info, field by field. */
+static_assert(sizeof(struct vfio_precopy_info) == sizeof(struct lm_precopy_info));
+static_assert(offsetof(struct vfio_precopy_info, argsz) ==
+	      offsetof(struct lm_precopy_info, size));
+static_assert(offsetof(struct vfio_precopy_info, flags) ==
+	      offsetof(struct lm_precopy_info, flags));
+static_assert(offsetof(struct vfio_precopy_info, initial_bytes) ==
+	      offsetof(struct lm_precopy_info, initial_bytes));
+static_assert(offsetof(struct vfio_precopy_info, dirty_bytes) ==
+	      offsetof(struct lm_precopy_info, dirty_bytes));
+
 static long lm_stream_ioctl(struct file *filp, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -464,7 +476,8 @@ static long lm_stream_ioctl(struct file *filp, unsigned int cmd,
 	u32 user_size;
 	int ret;
 
-	if (cmd != LM_PRECOPY_INFO)
+	/* VFIO's, for the data files a VFIO variant driver hands out. */
+	if (cmd != LM_PRECOPY_INFO && cmd != VFIO_MIG_GET_PRECOPY_INFO)
 		return -ENOTTY;
 
 	ret = get_user(user_size, (u32 __user *)uarg);

@@ -578,10 +578,21 @@ static int nvme_lm_data_size(struct lm_fn *fn, u64 *stop_copy_bytes)
 static int nvme_lm_reset(struct lm_fn *fn)
 {
 	struct nvme_lm_sec *sec = fn->drvdata;
+	bool online;
 
 	nvme_lm_udc_destroy(sec);
 	nvme_lm_save_end(sec);
 	nvme_lm_restore_end(sec);
+	/*
+	 * An offline controller cannot be suspended, and refuses a Resume
+	 * (Invalid Secondary Controller State): there is nothing to undo.
+	 */
+	scoped_guard(mutex, &sec->nd->prov_lock)
+		online = sec->hw.online;
+	if (!online) {
+		sec->mig.suspended = false;
+		return 0;
+	}
 	return nvme_lm_resume(sec, true);
 }
 

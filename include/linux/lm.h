@@ -269,6 +269,21 @@ void lm_device_set_compat(struct lm_device *lmdev, const char *compat);
 void lm_fn_set_error(struct lm_fn *fn);
 void lm_fn_data_ready(struct lm_fn *fn);
 
+/*
+ * For a VFIO variant driver of a controlled function (drivers/lm/vfio.c).
+ * The states are &enum vfio_device_mig_state values, the same as
+ * &enum lm_mig_state's.
+ */
+struct lm_fn *lm_fn_get_pci(struct device *parent, u32 pci_domain,
+			    u32 pci_bdf);
+void lm_fn_put(struct lm_fn *fn);
+int lm_fn_vfio_claim(struct lm_fn *fn);
+void lm_fn_vfio_release(struct lm_fn *fn);
+struct file *lm_fn_vfio_set_state(struct lm_fn *fn, u32 target);
+int lm_fn_vfio_get_state(struct lm_fn *fn, u32 *state);
+int lm_fn_vfio_data_size(struct lm_fn *fn, unsigned long *stop_copy_length);
+void lm_fn_vfio_reset_done(struct lm_fn *fn);
+
 static inline struct lm_fn *lm_fn(struct lm_device *lmdev, unsigned int index)
 {
 	return index < lmdev->num_fns ? &lmdev->fns[index] : NULL;

@@ -21,6 +21,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/cache.sh
+. scripts/cache.sh
+
 SOURCE_PKG=linux-source-6.12
 TARBALL=/usr/src/$SOURCE_PKG.tar.xz
 FRAGMENT=tests/debug-kernel/debug.config
@@ -65,7 +68,7 @@ verify_config() {
 			n=$((n + 1))
 			if ! grep -qxF -- "$line" "$config"; then
 				sym=${line%%=*}
-				say "not set as asked: $line (got: $(grep -E "^(# )?$sym[= ]" "$config" || echo absent))"
+				say "not set as asked: $line (got: $(grep -E "^(# )?${sym}[= ]" "$config" || echo absent))"
 				bad=1
 			fi
 			;;
@@ -91,7 +94,8 @@ build() {
 	local out=$1 src=$1/build log=$1/build.log start=$SECONDS
 	# Reproducible: no host, user or time of this build in the image.
 	export KBUILD_BUILD_USER=lm KBUILD_BUILD_HOST=lm
-	export KBUILD_BUILD_TIMESTAMP="@$(stat -c %Y "$TARBALL")"
+	KBUILD_BUILD_TIMESTAMP="@$(stat -c %Y "$TARBALL")"
+	export KBUILD_BUILD_TIMESTAMP
 
 	say "extracting $TARBALL"
 	mkdir -p "$src"
@@ -127,26 +131,6 @@ build() {
 	say "built in $((SECONDS - start)) s"
 }
 
-# Under the lock: what another build left is that of a build that died.
-prune() {
-	local keep=$1 d
-	for d in "$CACHE_ROOT"/.*/; do
-		d=${d%/}
-		case "${d##*/}" in . | ..) continue ;; esac
-		[ -d "$d" ] || continue
-		say "removing $d, left by an interrupted build"
-		rm -rf -- "$d"
-	done
-	for d in "$CACHE_ROOT"/*/; do
-		d=${d%/}
-		[ "$d" != "$keep" ] && [ -d "$d" ] || continue
-		if [ -n "$(find "$d" -maxdepth 0 -mtime +"$CACHE_DAYS")" ]; then
-			say "removing $d, unused for $CACHE_DAYS days"
-			rm -rf -- "$d"
-		fi
-	done
-}
-
 tmp=""
 cleanup() {
 	[ -z "$tmp" ] || rm -rf -- "$tmp"
@@ -177,7 +161,7 @@ main() {
 	fi
 	# The directory's time says when it was last used.
 	touch "$dir"
-	prune "$dir"
+	cache_prune "$CACHE_ROOT" "$CACHE_DAYS" "$dir"
 	flock -u 9
 	echo "$dir"
 }

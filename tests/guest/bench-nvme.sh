@@ -8,6 +8,7 @@
 # guest, as a ratio.
 #   bench-nvme.sh ROUNDS
 . /lm/lib/tap.sh
+. /lm/lib/nvme.sh
 
 ROUNDS=$1
 DEVS=/sys/bus/pci/devices
@@ -15,20 +16,8 @@ D=/sys/kernel/debug/lm_sim
 T=/tmp/bench-nvme
 mkdir -p $T
 
-PF=""
-for d in $DEVS/*; do
-	if [ -e "$d/sriov_totalvfs" ] && [ "$(cat "$d/class")" = 0x010802 ]; then
-		PF=${d##*/}
-		break
-	fi
-done
-insmod /lm/modules/lm.ko &&
-	echo nvme-lm > $DEVS/$PF/driver_override &&
-	insmod /lm/modules/nvme-lm.ko &&
-	echo 0 > $DEVS/$PF/sriov_drivers_autoprobe &&
-	insmod /lm/kmods-late/nvme-core.ko multipath=N &&
-	insmod /lm/kmods-late/nvme.ko &&
-	insmod /lm/modules/lm_sim.ko devices=0 || exit 1
+nvme_find_pf && nvme_lm_bind && nvme_load_stock || exit 1
+insmod /lm/modules/lm_sim.ko devices=0 || exit 1
 
 # rounds FN_SRC FN_DST: ROUNDS saves of FN_SRC and restores into FN_DST;
 # prints "BYTES MICROSECONDS", the stream bytes moved and the time the

@@ -8,29 +8,13 @@
 # migration device tests, and some again with the controller state moved
 # in small pieces.
 . /lm/lib/tap.sh
+. /lm/lib/nvme.sh
 
 export LM_MODULES=/lm/modules
 
-PF=""
-for d in /sys/bus/pci/devices/*; do
-	if [ -e "$d/sriov_totalvfs" ] && [ "$(cat "$d/class")" = 0x010802 ]; then
-		PF=${d##*/}
-		break
-	fi
-done
-if [ -z "$PF" ]; then
-	tap_fail find-primary-controller "no NVMe function with SR-IOV"
-	exit 1
-fi
-export NVME_LM_PF=$PF
-tap_diag "primary controller $PF"
-
-tap_run load-lm insmod "$LM_MODULES/lm.ko" || exit 1
-tap_run override-pf sh -c "echo nvme-lm > /sys/bus/pci/devices/$PF/driver_override" || exit 1
-tap_run load-nvme-lm insmod "$LM_MODULES/nvme-lm.ko" || exit 1
-tap_run vf-autoprobe-off sh -c "echo 0 > /sys/bus/pci/devices/$PF/sriov_drivers_autoprobe" || exit 1
-tap_run load-nvme-core insmod /lm/kmods-late/nvme-core.ko multipath=N || exit 1
-tap_run load-nvme insmod /lm/kmods-late/nvme.ko || exit 1
+nvme_find_pf || exit 1
+nvme_lm_bind || exit 1
+nvme_load_stock || exit 1
 # Live migration found, so the device tests below do not skip.
 tap_run mig-caps sh -c "lmctl -j dev show | jq -e '.dev[].mig_caps | index(\"stop_copy\") != null'"
 

@@ -16,6 +16,7 @@
 # controller state in 64-byte pieces), skipped on a controller that cannot
 # migrate.
 . /lm/lib/tap.sh
+. /lm/lib/nvme.sh
 
 # same NAME GOT WANT
 same() {
@@ -26,33 +27,13 @@ same() {
 	fi
 }
 
-LM_MODULES=/lm/modules
 DEVS=/sys/bus/pci/devices
 T=/tmp/nvme-vfio
 mkdir -p $T
 
-# The primary controller: the NVMe function that has SR-IOV.
-PF=""
-for d in $DEVS/*; do
-	if [ -e "$d/sriov_totalvfs" ] && [ "$(cat "$d/class")" = 0x010802 ]; then
-		PF=${d##*/}
-		break
-	fi
-done
-if [ -z "$PF" ]; then
-	tap_fail find-primary-controller "no NVMe function with SR-IOV"
-	tap_exit
-fi
-tap_diag "primary controller $PF"
-
+nvme_find_pf || tap_exit
 tap_run iommu-group-of-the-pf test -e $DEVS/$PF/iommu_group || tap_exit
-tap_run load-lm insmod $LM_MODULES/lm.ko || tap_exit
-# nvme-lm matches nothing by itself: the primary controller is given to it.
-tap_run override-pf sh -c "echo nvme-lm > $DEVS/$PF/driver_override" || tap_exit
-tap_run load-nvme-lm insmod $LM_MODULES/nvme-lm.ko || tap_exit
-tap_run pf-bound-to-nvme-lm test "$(basename "$(readlink $DEVS/$PF/driver)")" = nvme-lm ||
-	tap_exit
-tap_run vf-autoprobe-off sh -c "echo 0 > $DEVS/$PF/sriov_drivers_autoprobe" || tap_exit
+nvme_lm_bind || tap_exit
 
 # Two secondary controllers online, one I/O queue pair each (2 VQ: the
 # admin queue and one); one VI, which the polled queues do not use.
@@ -446,6 +427,58 @@ else
 	lmctl fn set $FN_B migratable off
 fi
 
+# vfio_mig NAME [precopy]: both secondary controllers online and
+# migratable, their VFs handed to VFIO through lm-vfio-pci; nvme_vfio_io
+# does I/O on VF A and, as a VMM, migrates the controller to VF B through
+# the two VFIO devices (with "precopy": its initial image read while the
+# I/O runs), then goes on there; every LBA is read back.
+vfio_mig() {
+	local name="vfio $1" vf
+	tap_run "$name: $FN_A online, migratable" \
+		lmctl fn provision $FN_A queues 2 irqs 1 online on || return
+	tap_run "$name: $FN_B online, migratable" \
+		lmctl fn provision $FN_B queues 2 irqs 1 online on || return
+	lmctl fn set $FN_A migratable on && lmctl fn set $FN_B migratable on
+	VF_A=$(lmctl -j fn show $FN_A | jq -r '.fn[].pci')
+	VF_B=$(lmctl -j fn show $FN_B | jq -r '.fn[].pci')
+	for vf in $VF_A $VF_B; do
+		tap_run "$name: $vf to lm-vfio-pci" sh -c "
+			echo lm-vfio-pci > $DEVS/$vf/driver_override &&
+			echo $vf > /sys/bus/pci/drivers/lm-vfio-pci/bind" || return
+	done
+	same "$name: lmctl says VFIO has $FN_A" \
+		"$(lmctl -j fn show $FN_A | jq -r '.fn[].vfio')" true
+	tap_run "$name: lmctl refuses to stop $FN_A" \
+		sh -c "! lmctl fn set $FN_A state stop"
+	if bg_start "$name: background on VF A" $VF_A; then
+		advances "$name: I/O advances on VF A"
+		ctl_test "$name: attach VF B (its reset comes now)" attach $VF_B
+		if [ -n "$2" ]; then
+			ctl_test "$name: PRE_COPY, initial image read" precopy
+			advances "$name: I/O advances in PRE_COPY"
+		fi
+		pause "$name: pause (the VM's vCPUs stop)"
+		ctl_test "$name: migrate through the VFIO devices" migrate $VF_B
+		tap_diag "$name: $(st mig_bytes) stream bytes ($(st mig_precopy_bytes) in PRE_COPY), $(st mig_stop_ms) ms stopped"
+		ctl_test "$name: switch to VF B --no-init" switch $VF_B --no-init
+		completed_since_pause "$name: the commands in flight completed on VF B"
+		advances "$name: I/O advances on VF B"
+		bg_stop "$name: stop: every LBA written read back through VF B"
+	fi
+	bg_kill
+	for vf in $VF_A $VF_B; do
+		tap_run "$name: $vf from lm-vfio-pci" sh -c "
+			echo $vf > /sys/bus/pci/drivers/lm-vfio-pci/unbind &&
+			echo > $DEVS/$vf/driver_override"
+	done
+	same "$name: VFIO gave $FN_A back" \
+		"$(lmctl -j fn show $FN_A | jq -r '.fn[].vfio')" false
+	lmctl fn set $FN_A migratable off
+	lmctl fn set $FN_B migratable off
+	tap_run "$name: offline $FN_A" lmctl fn provision $FN_A online off
+	tap_run "$name: offline $FN_B" lmctl fn provision $FN_B online off
+}
+
 # --- Everything back.
 bg_kill
 for vf in $VF_A $VF_B; do
@@ -453,6 +486,20 @@ for vf in $VF_A $VF_B; do
 done
 tap_run "offline $FN_A" lmctl fn provision $FN_A online off
 tap_run "offline $FN_B" lmctl fn provision $FN_B online off
+
+# --- The VFs handed to VFIO through lm-vfio-pci and migrated through it.
+if tap_run load-lm-vfio-pci insmod /lm/modules/lm-vfio-pci.ko; then
+	echo "# ==== nvme_lm_vfio"
+	/lm/bin/nvme_lm_vfio
+	if [ -n "$caps" ]; then
+		vfio_mig stop-copy ""
+		case " $caps " in
+		*" pre_copy "*) vfio_mig pre-copy precopy ;;
+		*) tap_skip "vfio pre-copy" "mig_caps $caps" ;;
+		esac
+	fi
+	tap_run unload-lm-vfio-pci rmmod lm_vfio_pci
+fi
 tap_run unload-nvme-lm rmmod nvme_lm
 tap_run unload-lm rmmod lm
 tap_exit

@@ -8,38 +8,16 @@
 # and again, in part, polling for completions; then lmctl as an operator uses
 # it (tests/guest/nvme-lmctl.sh).
 . /lm/lib/tap.sh
+. /lm/lib/nvme.sh
 
 export LM_MODULES=/lm/modules
 
 echo "# ==== nvme_lm_cmds"
 /lm/bin/nvme_lm_cmds
 
-# The primary controller: the NVMe function that has SR-IOV.
-PF=""
-for d in /sys/bus/pci/devices/*; do
-	if [ -e "$d/sriov_totalvfs" ] && [ "$(cat "$d/class")" = 0x010802 ]; then
-		PF=${d##*/}
-		break
-	fi
-done
-if [ -z "$PF" ]; then
-	tap_fail find-primary-controller "no NVMe function with SR-IOV"
-	exit 1
-fi
-export NVME_LM_PF=$PF
-tap_diag "primary controller $PF"
-
-tap_run load-lm insmod "$LM_MODULES/lm.ko" || exit 1
-# driver_override first: nvme-lm matches nothing by itself, and the stock
-# nvme driver, loaded next, must not take the primary controller.
-tap_run override-pf sh -c "echo nvme-lm > /sys/bus/pci/devices/$PF/driver_override" || exit 1
-tap_run load-nvme-lm insmod "$LM_MODULES/nvme-lm.ko" || exit 1
-tap_run pf-bound-to-nvme-lm test "$(readlink /sys/bus/pci/devices/$PF/driver)" \
-	= ../../../../bus/pci/drivers/nvme-lm || exit 1
-# VFs of offline secondary controllers must not go to the nvme driver.
-tap_run vf-autoprobe-off sh -c "echo 0 > /sys/bus/pci/devices/$PF/sriov_drivers_autoprobe" || exit 1
-tap_run load-nvme-core insmod /lm/kmods-late/nvme-core.ko multipath=N || exit 1
-tap_run load-nvme insmod /lm/kmods-late/nvme.ko || exit 1
+nvme_find_pf || exit 1
+nvme_lm_bind || exit 1
+nvme_load_stock || exit 1
 
 echo "# ==== nvme_lm_dev"
 /lm/bin/nvme_lm_dev

@@ -79,14 +79,8 @@ FIXTURE(nvme) {
 
 FIXTURE_SETUP(nvme)
 {
-	if (find_pf(self->pf, sizeof(self->pf)))
-		SKIP(return, "no PCI function with SR-IOV");
-	self->fd = open_lm(self->pf);
-	if (self->fd == -ENOENT)
-		SKIP(return, "%s is not bound to nvme-lm", self->pf);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, lm_device_info(self->fd, &self->info));
-	ASSERT_EQ(0, reset_all(self->pf, self->fd, self->info.num_fns));
+	nvme_lm_pf_open(_metadata, self->pf, sizeof(self->pf), &self->fd,
+			&self->info);
 }
 
 FIXTURE_TEARDOWN(nvme)

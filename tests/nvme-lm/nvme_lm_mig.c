@@ -321,17 +321,11 @@ static void mig_env_setup(struct __test_metadata *_metadata, struct mig_env *sel
 {
 	int i;
 
-	self->fd = -1;
-	if (find_pf(self->pf, sizeof(self->pf)))
-		SKIP(return, "no PCI function with SR-IOV");
-	self->fd = open_lm(self->pf);
-	if (self->fd == -ENOENT)
-		SKIP(return, "%s is not bound to nvme-lm", self->pf);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, lm_device_info(self->fd, &self->info));
+	if (!nvme_lm_pf_open(_metadata, self->pf, sizeof(self->pf), &self->fd,
+			     &self->info))
+		return;
 	if (!(self->info.mig_caps & LM_MIG_STOP_COPY))
 		SKIP(return, "the controller has no live migration");
-	ASSERT_EQ(0, reset_all(self->pf, self->fd, self->info.num_fns));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, provision(self->fd, i, MIG_VQ, MIG_VI, 1));
 		ASSERT_EQ(0, lm_set_migratable(self->fd, i, true));
@@ -402,6 +396,26 @@ TEST_F(mig, caps)
  * Saving a secondary controller the stock nvme driver is using suspends it
  * and resumes it; I/O goes on and what was written stays.
  */
+/*
+ * A reset of a function whose controller is offline: nothing to resume (the
+ * controller refuses a Resume), and the function stays usable in RUNNING,
+ * not stuck in ERROR.
+ */
+TEST_F(mig, reset_offline)
+{
+	struct lm_fn_info fi;
+
+	ASSERT_EQ(0, lm_set_migratable(self->e.fd, 0, false));
+	ASSERT_EQ(0, provision(self->e.fd, 0, 0, 0, 0));
+	ASSERT_EQ(0, lm_fn_info(self->e.fd, 0, &fi));
+	ASSERT_FALSE(fi.fn_flags & LM_FN_ONLINE);
+	ASSERT_EQ(0, lm_reset(self->e.fd, 0));
+	ASSERT_EQ(LM_MIG_STATE_RUNNING, lm_get_state(self->e.fd, 0));
+	ASSERT_EQ(0, lm_reset(self->e.fd, 0));
+	ASSERT_EQ(0, provision(self->e.fd, 0, MIG_VQ, MIG_VI, 1));
+	ASSERT_EQ(0, lm_set_migratable(self->e.fd, 0, true));
+}
+
 TEST_F_TIMEOUT(mig, save_under_nvme_driver, 600)
 {
 	struct mig_env *e = &self->e;

@@ -332,4 +332,28 @@ static inline int reset_all(const char *pf, int fd, unsigned int nfns)
 	return sysfs_writef("0", PCI_DEVICES "/%s/sriov_numvfs", pf);
 }
 
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * Where every device test starts: the primary controller's address in @pf,
+ * its /dev/lmN open in *@fd (-1 where the test skips) and its info in
+ * *@info, every secondary controller reset (reset_all()). Skips the test
+ * when there is no controller with SR-IOV or nvme-lm does not have it.
+ */
+static inline bool nvme_lm_pf_open(struct __test_metadata *_metadata,
+				   char *pf, size_t len, int *fd,
+				   struct lm_device_info *info)
+{
+	*fd = -1;
+	if (find_pf(pf, len))
+		SKIP(return false, "no PCI function with SR-IOV");
+	*fd = open_lm(pf);
+	if (*fd == -ENOENT)
+		SKIP(return false, "%s is not bound to nvme-lm", pf);
+	ASSERT_LE(0, *fd);
+	ASSERT_EQ(0, lm_device_info(*fd, info));
+	ASSERT_EQ(0, reset_all(pf, *fd, info->num_fns));
+	return true;
+}
+#endif
+
 #endif /* NVME_LM_TEST_UTIL_H */

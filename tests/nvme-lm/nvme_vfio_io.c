@@ -33,6 +33,14 @@
  *   switch BDF --fresh
  *                     complete what is in flight, then initialise BDF's
  *                     controller and go on with it
+ *   precopy           take the current VF to PRE_COPY through its VFIO
+ *                     device (VFIO migration v2) and read its initial
+ *                     image, I/O going on
+ *   migrate BDF       paused: the current VF to STOP_COPY, its stream read
+ *                     to the end, then stopped; BDF (attached) to
+ *                     RESUMING, the stream written, and RUNNING: the VFIO
+ *                     devices' own migration, as a VMM drives it (the VFs
+ *                     on a VFIO variant driver with migration)
  *   status            rewrite the status file
  *   stop              complete what is in flight, read back and check every
  *                     LBA written, exit
@@ -298,6 +306,14 @@ struct nvio {
 	uint64_t seq;
 	char last_cmd[128];
 	char last_result[256];
+
+	/* a migration through the VFIO devices (precopy, migrate) */
+	int mig_fd;
+	uint8_t *mig_buf;
+	size_t mig_len;
+	size_t mig_cap;
+	size_t mig_precopy;
+	uint64_t mig_stop_ms;
 
 	/* counts */
 	uint64_t writes, reads, submitted;
@@ -1367,6 +1383,8 @@ static void write_status(struct nvio *io, const char *state)
 		io->blocks_checked, io->mismatches, io->errors);
 	fprintf(f, "lbas_written %" PRIu64 "\nwritten_lba %" PRId64 "\nswitches %" PRIu64 "\n",
 		lbas_written(io), written_lba(io), io->switches);
+	fprintf(f, "mig_bytes %zu\nmig_precopy_bytes %zu\nmig_stop_ms %" PRIu64 "\n",
+		io->mig_len, io->mig_precopy, io->mig_stop_ms);
 	if (io->exit_code >= 0)
 		fprintf(f, "exit_code %d\n", io->exit_code);
 	if (fclose(f) || rename(tmp, io->status_path))
@@ -1468,6 +1486,163 @@ static int switch_fresh(struct nvio *io, const char *bdf, char *why, size_t len)
 }
 
 /* One control command; false if the run must end (an error of the device). */
+/* VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE on @vf: 0 or -errno; a new data fd
+ * in *@data_fd (-1 for none). */
+static int mig_set_state(const struct vf *vf, uint32_t state, int *data_fd)
+{
+	uint64_t buf[(sizeof(struct vfio_device_feature) +
+		      sizeof(struct vfio_device_feature_mig_state) + 7) / 8] = {};
+	struct vfio_device_feature *f = (void *)buf;
+	struct vfio_device_feature_mig_state *ms = (void *)f->data;
+
+	f->argsz = sizeof(buf);
+	f->flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE;
+	ms->device_state = state;
+	if (ioctl(vf->fd, VFIO_DEVICE_FEATURE, f))
+		return -errno;
+	*data_fd = ms->data_fd;
+	return 0;
+}
+
+/*
+ * Read the source's data fd into the migration buffer: to the end of the
+ * stream (@to_end, STOP_COPY) or to its temporary end (ENOMSG, PRE_COPY).
+ */
+static int mig_read(struct nvio *io, bool to_end)
+{
+	uint8_t *bigger;
+	ssize_t n;
+
+	for (;;) {
+		if (io->mig_len == io->mig_cap) {
+			size_t cap = io->mig_cap ? io->mig_cap * 2 : 1 << 20;
+
+			bigger = realloc(io->mig_buf, cap);
+			if (!bigger)
+				return -ENOMEM;
+			io->mig_buf = bigger;
+			io->mig_cap = cap;
+		}
+		n = read(io->mig_fd, io->mig_buf + io->mig_len,
+			 io->mig_cap - io->mig_len);
+		if (n > 0) {
+			io->mig_len += n;
+			continue;
+		}
+		if (n == 0)
+			return to_end ? 0 : -EPROTO;
+		if (errno == EINTR)
+			continue;
+		if (errno == ENOMSG && !to_end)
+			return 0;
+		return -errno;
+	}
+}
+
+static void mig_end(struct nvio *io)
+{
+	if (io->mig_fd >= 0)
+		close(io->mig_fd);
+	io->mig_fd = -1;
+}
+
+/* "precopy": the current VF to PRE_COPY, its initial image read. */
+static int mig_precopy(struct nvio *io, char *why, size_t len)
+{
+	struct vfio_precopy_info info = { .argsz = sizeof(info) };
+	int ret;
+
+	if (io->mig_fd >= 0) {
+		snprintf(why, len, "a migration is under way");
+		return -1;
+	}
+	io->mig_len = 0;
+	ret = mig_set_state(io->cur, VFIO_DEVICE_STATE_PRE_COPY, &io->mig_fd);
+	if (!ret && io->mig_fd < 0)
+		ret = -EBADF;
+	if (!ret && ioctl(io->mig_fd, VFIO_MIG_GET_PRECOPY_INFO, &info))
+		ret = -errno;
+	if (!ret && !info.initial_bytes)
+		ret = -ENODATA;
+	if (!ret)
+		ret = mig_read(io, false);
+	if (ret) {
+		snprintf(why, len, "%s to PRE_COPY: %s", io->cur->bdf,
+			 strerror(-ret));
+		mig_end(io);
+		return -1;
+	}
+	io->mig_precopy = io->mig_len;
+	msg("precopy: %zu bytes of %s's initial image", io->mig_len,
+	    io->cur->bdf);
+	return 0;
+}
+
+/*
+ * "migrate BDF", paused: the way a VMM moves a device at switch-over. The
+ * current VF to STOP_COPY (from PRE_COPY if "precopy" came first), its
+ * stream read to the end, the VF stopped; @bdf, opened already ("attach":
+ * vfio-pci resets a device at its first open), to RESUMING, the stream
+ * written, and RUNNING. "switch BDF --no-init" then goes on there.
+ */
+static int mig_migrate(struct nvio *io, const char *bdf, char *why, size_t len)
+{
+	struct vf *dst = vf_find(io, bdf);
+	uint64_t start = now_ms();
+	size_t off = 0;
+	int fd = -1, ret;
+	ssize_t n;
+
+	if (!dst || dst == io->cur) {
+		snprintf(why, len, "%s is not another attached VF", bdf);
+		return -1;
+	}
+	if (io->mig_fd < 0)
+		io->mig_len = 0;
+	ret = mig_set_state(io->cur, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	if (ret) {
+		snprintf(why, len, "%s to STOP_COPY: %s", io->cur->bdf,
+			 strerror(-ret));
+		mig_end(io);
+		return -1;
+	}
+	if (io->mig_fd < 0)
+		io->mig_fd = fd;
+	else if (fd >= 0)
+		close(fd);
+	ret = mig_read(io, true);
+	mig_end(io);
+	if (!ret)
+		ret = mig_set_state(io->cur, VFIO_DEVICE_STATE_STOP, &fd);
+	if (ret) {
+		snprintf(why, len, "saving %s: %s", io->cur->bdf, strerror(-ret));
+		return -1;
+	}
+
+	ret = mig_set_state(dst, VFIO_DEVICE_STATE_RESUMING, &fd);
+	if (!ret && fd < 0)
+		ret = -EBADF;
+	while (!ret && off < io->mig_len) {
+		n = write(fd, io->mig_buf + off, io->mig_len - off);
+		if (n < 0 && errno != EINTR)
+			ret = -errno;
+		else if (n > 0)
+			off += n;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!ret)
+		ret = mig_set_state(dst, VFIO_DEVICE_STATE_RUNNING, &fd);
+	if (ret) {
+		snprintf(why, len, "restoring %s: %s", bdf, strerror(-ret));
+		return -1;
+	}
+	io->mig_stop_ms = now_ms() - start;
+	msg("migrate: %zu stream bytes from %s to %s in %" PRIu64 " ms",
+	    io->mig_len, io->cur->bdf, bdf, io->mig_stop_ms);
+	return 0;
+}
+
 static bool handle_command(struct nvio *io, char *line)
 {
 	char *cmd, *arg, *arg2, *save = NULL;
@@ -1502,6 +1677,15 @@ static bool handle_command(struct nvio *io, char *line)
 			snprintf(why, sizeof(why), "cannot open %s", arg);
 			ret = -1;
 		}
+	} else if (!strcmp(cmd, "precopy") && !arg) {
+		ret = mig_precopy(io, why, sizeof(why));
+	} else if (!strcmp(cmd, "migrate") && arg && !arg2) {
+		if (!io->paused) {
+			snprintf(why, sizeof(why), "pause first");
+			ret = -1;
+		} else {
+			ret = mig_migrate(io, arg, why, sizeof(why));
+		}
 	} else if (!strcmp(cmd, "switch") && arg && arg2 &&
 		   (!strcmp(arg2, "--no-init") || !strcmp(arg2, "--fresh"))) {
 		if (!io->paused) {
@@ -1517,7 +1701,7 @@ static bool handle_command(struct nvio *io, char *line)
 			io->paused = false;
 	} else {
 		snprintf(why, sizeof(why),
-			 "unknown command (pause, resume, attach BDF, switch BDF --no-init|--fresh, status, stop)");
+			 "unknown command (pause, resume, attach BDF, precopy, migrate BDF, switch BDF --no-init|--fresh, status, stop)");
 		ret = -1;
 	}
 	io->seq++;
@@ -1694,6 +1878,7 @@ int main(int argc, char **argv)
 		.seed = 1, .qdepth = 64, .outstanding_max = 16, .max_xfer = 16384,
 		.ios = 2000, .nsid = 1, .iova = 0x40000000, .timeout_ms = 30000,
 		.corrupt_lba = -1, .container = -1, .control_fd = -1, .exit_code = -1,
+		.mig_fd = -1,
 		.last_cmd = "none", .last_result = "ok",
 	};
 	struct nvio *io = &nvio;

@@ -884,8 +884,12 @@ TEST_F(nl, fn_list)
 	ASSERT_GT(0, lm_fn_list(self->ctx, 4095, count_fn, &c));
 }
 
-/* Thousands of functions: the dump goes on across messages. */
-TEST_F(nl, fn_list_4096)
+/*
+ * Thousands of functions: the dump goes on across messages. Creating and
+ * dumping them takes tens of seconds on a debug kernel under emulation, more
+ * than the harness's default timeout, as lm_netlink's big.dump_4096 does.
+ */
+TEST_F_TIMEOUT(nl, fn_list_4096, 300)
 {
 	struct fn_count c = {};
 	struct lm_sim big;

@@ -202,6 +202,7 @@ build_tree() {
 	cp "$VM_DIR/init" "$root/init"
 	chmod 755 "$root/init"
 	cp "$VM_DIR/guest-tap.sh" "$root/lm/lib/tap.sh"
+	cp "$VM_DIR/guest-nvme.sh" "$root/lm/lib/nvme.sh"
 	# The kernel opens the initial console before /init mounts devtmpfs.
 	mknod -m 600 "$root/dev/console" c 5 1
 
