@@ -27,6 +27,8 @@ cd "$(dirname "$0")/../.."
 
 # shellcheck source-path=SCRIPTDIR/../.. source=scripts/apt-mirror.sh
 . scripts/apt-mirror.sh
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/cache.sh
+. scripts/cache.sh
 
 SUITE=bookworm
 SUITES=(bookworm bookworm-updates bookworm-security)
@@ -75,6 +77,7 @@ chroot_sources() {
 in_chroot() {
 	local root=$1
 	shift
+	# shellcheck disable=SC2016 # expanded by that shell
 	# A mount namespace of its own: /proc goes away with it, whatever
 	# happens to this script.
 	unshare --mount --propagation private sh -c '
@@ -148,26 +151,6 @@ build() {
 	say "built in $((SECONDS - start)) s"
 }
 
-# Under the lock: what another build left is that of a build that died.
-prune() {
-	local keep=$1 d
-	for d in "$CACHE_ROOT"/.*/; do
-		d=${d%/}
-		case "${d##*/}" in . | ..) continue ;; esac
-		[ -d "$d" ] || continue
-		say "removing $d, left by an interrupted build"
-		rm -rf -- "$d"
-	done
-	for d in "$CACHE_ROOT"/*/; do
-		d=${d%/}
-		[ "$d" != "$keep" ] && [ -d "$d" ] || continue
-		if [ -n "$(find "$d" -maxdepth 0 -mtime +"$CACHE_DAYS")" ]; then
-			say "removing $d, unused for $CACHE_DAYS days"
-			rm -rf -- "$d"
-		fi
-	done
-}
-
 tmp=""
 cleanup() {
 	[ -z "$tmp" ] || rm -rf -- "$tmp"
@@ -198,7 +181,7 @@ main() {
 		say "reusing $dir"
 	fi
 	touch "$dir"
-	prune "$dir"
+	cache_prune "$CACHE_ROOT" "$CACHE_DAYS" "$dir"
 	flock -u 9
 	echo "$dir/base.tar.zst"
 }

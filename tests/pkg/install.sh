@@ -101,7 +101,7 @@ mkdir -p "$OUT" "$VM_FILES"
 stage=$OUT/modules-install
 make -s modules_install KVER="$KVER" DESTDIR="$PWD/$stage" > "$OUT/modules-install.log" 2>&1 ||
 	{ cat "$OUT/modules-install.log"; fail "make modules_install"; }
-for m in lm/lm lm-sim/lm_sim nvme-lm/nvme-lm; do
+for m in lm/lm lm-sim/lm_sim nvme-lm/nvme-lm lm-vfio/lm-vfio-pci; do
 	kos=("$stage/lib/modules/$KVER/updates/drivers/$m.ko"*)
 	[ -f "${kos[0]}" ] ||
 		fail "make modules_install: no updates/drivers/$m.ko"
@@ -136,7 +136,7 @@ check_prints "dkms status: lm/$version installed for $KVER" \
 moddir=lib/modules/$KVER
 mkdir -p "$VM_FILES/$moddir/updates/dkms"
 cp "$root/$moddir/modules.dep" "$VM_FILES/$moddir/"
-for m in lm lm_sim nvme-lm; do
+for m in lm lm_sim nvme-lm lm-vfio-pci; do
 	kos=("$root/$moddir/updates/dkms/$m.ko"*)
 	ko=${kos[0]}
 	[ -f "$ko" ] || fail "no $m module in /$moddir/updates/dkms"
@@ -151,7 +151,7 @@ for m in lm lm_sim nvme-lm; do
 		fail "$m: not built for $KVER"
 done
 sed -i -E 's/\.ko\.(xz|zst)/.ko/g' "$VM_FILES/$moddir/modules.dep"
-ok "lm, lm_sim, nvme-lm built for $KVER"
+ok "lm, lm_sim, nvme-lm, lm-vfio-pci built for $KVER"
 deps=$(in_chroot modprobe -S "$KVER" --show-depends lm_sim 2>&1) || true
 sed 's/ *$//' <<< "$deps" | grep -qxF "insmod $lm_ko" ||
 	{ printf '%s\n' "$deps" | sed 's/^/#   /'; fail "modprobe finds lm_sim and that it needs lm"; }
