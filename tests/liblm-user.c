@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * A program of liblm's users, built as they build it: with nothing but
- * pkg-config's flags (tests/lib-check.sh against "make install", the
- * package test against liblm-dev). Prints "VERSION pre_copy".
+ * pkg-config's flags, against what "make install" installed
+ * (tests/lib-check.sh). Prints "VERSION pre_copy".
  */
 #include <liblm.h>
 #include <stdio.h>
