@@ -10,8 +10,14 @@
 #   make sparse     sparse over the kernel code (any warning fails)
 #   make checkpatch checkpatch.pl --strict over the kernel code
 #   make lib cli    liblm (shared, static, pkg-config file) and lmctl
-#   make install    liblm, its headers, lmctl, man pages, bash completion
-#                   (PREFIX=/usr/local, DESTDIR)
+#   make install    liblm, its headers, lmctl, lm-nvme-bind, man pages, bash
+#                   completion, udev rules, modprobe.d file (PREFIX=/usr/local,
+#                   DESTDIR; the directories below)
+#   make modules_install  the modules into /lib/modules/KVER/updates
+#                   (KVER, KDIR, DESTDIR)
+#   make install-dkms     the modules' sources and dkms.conf into
+#                   /usr/src/lm-VERSION, for DKMS (DESTDIR)
+#   make deb        Debian packages (debian/), in build/deb
 #   make debug-kernel   build (or reuse) the debug kernel of the test rig
 #   make debug-modules  the modules built against the debug kernel (W=1),
 #                       sparse over them (the KUnit tests too)
@@ -27,8 +33,13 @@ BUILD := $(CURDIR)/build
 LINUX_SOURCE ?= $(firstword $(wildcard /usr/src/linux-source-6.12.tar.*))
 KSFT := $(BUILD)/kselftest
 
+# The version of the whole tree: the modules' (dkms.conf), lmctl's and
+# liblm's, the Debian packages' (debian/changelog).
+LM_VERSION := 1.1.0
+
 CFLAGS ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE \
+# CPPFLAGS and LDFLAGS as a distribution's build passes them (hardening).
+USER_CFLAGS := $(CPPFLAGS) $(CFLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I$(CURDIR)/include/uapi -I$(KSFT) -pthread
 # The kselftest harness is not written for -Wextra: its timeout handler has
 # an unused parameter, TEST_F() keeps locals across setjmp(), and ASSERT_EQ()
@@ -61,7 +72,7 @@ STRICT_CFLAGS := -Wall -Wextra -Werror -Wmissing-prototypes \
 	-Wwrite-strings -Wvla -Wcast-function-type -Wimplicit-fallthrough
 
 # liblm: LGPL-2.1-or-later, the ABI is lib/liblm.map's.
-LIBLM_VERSION := 1.1.0
+LIBLM_VERSION := $(LM_VERSION)
 LIBLM_SONAME := liblm.so.1
 LIBLM_DIR := $(BUILD)/lib
 LIBLM_SRCS := $(wildcard lib/*.c)
@@ -69,7 +80,7 @@ LIBLM_OBJS := $(patsubst lib/%.c,$(LIBLM_DIR)/%.o,$(LIBLM_SRCS))
 LIBLM_SO := $(LIBLM_DIR)/liblm.so.$(LIBLM_VERSION)
 LIBLM_A := $(LIBLM_DIR)/liblm.a
 LIBLM_PC := $(LIBLM_DIR)/liblm.pc
-LIBLM_CFLAGS := $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fPIC \
+LIBLM_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fPIC \
 	-DLIBLM_VERSION='"$(LIBLM_VERSION)"' -I$(CURDIR)/include/uapi \
 	$(LIBNL_CFLAGS)
 # Programs of this tree find liblm in ../lib from where they are: build/lib
@@ -79,7 +90,7 @@ LIBLM_LINK = -L$(LIBLM_DIR) -llm -Wl,-rpath,'$$ORIGIN/../lib'
 LMCTL := $(BUILD)/cli/lmctl
 LMCTL_SRCS := $(wildcard cli/*.c)
 LMCTL_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(LMCTL_SRCS))
-LMCTL_CFLAGS := $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE \
+LMCTL_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE \
 	-I$(CURDIR)/lib -I$(CURDIR)/include/uapi
 
 LIBLM_TESTS := $(BUILD)/tests/liblm_api $(BUILD)/tests/pty_run
@@ -92,10 +103,22 @@ INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# Where udev and modprobe read them whatever the prefix: /etc, the
+# administrator's place (a distribution's package puts them in /lib).
+SYSCONFDIR ?= /etc
+UDEVRULESDIR ?= $(SYSCONFDIR)/udev/rules.d
+MODPROBEDIR ?= $(SYSCONFDIR)/modprobe.d
+# The host's configuration files (config/), as installed.
+HOST_RULES := config/60-lm.rules config/61-lm-nvme-bind.rules
+# DKMS builds the modules from this tree's Kbuild files and kernel sources.
+DKMS_SRCDIR ?= /usr/src/lm-$(LM_VERSION)
+DKMS_SOURCES = Kbuild dkms.conf $(shell find drivers include -type f \
+	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
+	! -name '*.mod.c' | LC_ALL=C sort)
 
 .PHONY: all modules tests deps check demo bench sparse checkpatch clean \
-	lib cli liblm-tests bench-bin man-check install debug-kernel \
-	debug-modules qemu nvme-cli FORCE
+	lib cli liblm-tests bench-bin man-check install modules_install \
+	install-dkms deb debug-kernel debug-modules qemu nvme-cli FORCE
 
 all: modules tests lib cli liblm-tests
 
@@ -140,14 +163,14 @@ $(BUILD)/tests/nvme-lm/nvme_lm_%: tests/nvme-lm/nvme_lm_%.c \
 
 $(BUILD)/tests/nvme-lm/nvme_vfio_io: tests/nvme-lm/nvme_vfio_io.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 
 $(LIBLM_DIR)/%.o: lib/%.c lib/*.h include/uapi/linux/lm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBLM_CFLAGS) -c -o $@ $<
 
 $(LIBLM_SO): $(LIBLM_OBJS) lib/liblm.map
-	$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIBLM_SONAME) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIBLM_SONAME) \
 		-Wl,--version-script=lib/liblm.map -Wl,--no-undefined \
 		-o $@ $(LIBLM_OBJS) $(LIBNL_LIBS)
 	ln -sf $(notdir $@) $(LIBLM_DIR)/$(LIBLM_SONAME)
@@ -176,7 +199,7 @@ $(BUILD)/cli/%.o: cli/%.c cli/*.h lib/liblm.h include/uapi/linux/lm.h
 	$(CC) $(LMCTL_CFLAGS) -c -o $@ $<
 
 $(LMCTL): $(LMCTL_OBJS) $(LIBLM_SO)
-	$(CC) $(CFLAGS) -o $@ $(LMCTL_OBJS) $(LIBLM_LINK)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(LMCTL_OBJS) $(LIBLM_LINK)
 
 liblm-tests: $(LIBLM_TESTS)
 
@@ -210,7 +233,8 @@ man-check:
 install: lib cli
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(COMPLETIONDIR)
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(UDEVRULESDIR) \
+		$(DESTDIR)$(MODPROBEDIR) $(DESTDIR)$(SYSCONFDIR)/lm
 	install -m 0755 $(LIBLM_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIBLM_SO)) $(DESTDIR)$(LIBDIR)/$(LIBLM_SONAME)
 	ln -sf $(LIBLM_SONAME) $(DESTDIR)$(LIBDIR)/liblm.so
@@ -218,10 +242,38 @@ install: lib cli
 	$(call gen_pc,$(DESTDIR)$(LIBDIR)/pkgconfig/liblm.pc)
 	install -m 0644 lib/liblm.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 include/uapi/linux/lm.h $(DESTDIR)$(INCLUDEDIR)/linux/
-	$(CC) $(CFLAGS) -o $(DESTDIR)$(SBINDIR)/lmctl $(LMCTL_OBJS) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $(DESTDIR)$(SBINDIR)/lmctl $(LMCTL_OBJS) \
 		-L$(LIBLM_DIR) -llm
+	sed 's|@sysconfdir@|$(SYSCONFDIR)|g' cli/lm-nvme-bind \
+		> $(DESTDIR)$(SBINDIR)/lm-nvme-bind
+	chmod 0755 $(DESTDIR)$(SBINDIR)/lm-nvme-bind
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 cli/lmctl-completion.bash $(DESTDIR)$(COMPLETIONDIR)/lmctl
+	for r in $(HOST_RULES); do \
+		sed 's|@sbindir@|$(SBINDIR)|g' $$r \
+			> $(DESTDIR)$(UDEVRULESDIR)/$${r#config/} || exit; \
+	done
+	install -m 0644 config/modprobe-lm.conf $(DESTDIR)$(MODPROBEDIR)/lm.conf
+	# The administrator's list of controllers is theirs once installed.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/lm/nvme-bind.conf ] || \
+		install -m 0644 config/nvme-bind.conf $(DESTDIR)$(SYSCONFDIR)/lm/
+
+# Into /lib/modules/KVER/updates, where modprobe prefers them to the
+# kernel's own, then depmod over DESTDIR's tree (Kbuild skips it without
+# the kernel's System.map, which headers packages do not have).
+modules_install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+
+install-dkms:
+	install -d $(DESTDIR)$(DKMS_SRCDIR)
+	cp --parents $(DKMS_SOURCES) $(DESTDIR)$(DKMS_SRCDIR)/
+
+# The packages of debian/, built from a copy of the tree in build/deb
+# (dpkg-buildpackage leaves its results beside the tree it builds).
+deb:
+	bash tests/pkg/build.sh
 
 # sparse prints warnings without failing the build: collect them and fail.
 # C=2 checks every file, not only those being rebuilt.

@@ -25,3 +25,34 @@ debian_mirror() {
 		     }' "$f"
 	done
 }
+
+# The URI that serves the suite $1 (bookworm-security, say) to deb entries
+# of the apt configuration, deb822 or one-line format; nothing if none does.
+debian_suite_mirror() {
+	local suite=$1 f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk -v suite="$suite" 'BEGIN { RS = ""; FS = "\n" }
+		     {
+			uri = ""; deb = 0; found = 0
+			for (i = 1; i <= NF; i++) {
+				n = split($i, w, /[ \t]+/)
+				if (w[1] == "Types:")
+					for (j = 2; j <= n; j++) deb = deb || w[j] == "deb"
+				else if (w[1] == "URIs:")
+					uri = w[2]
+				else if (w[1] == "Suites:")
+					for (j = 2; j <= n; j++) found = found || w[j] == suite
+			}
+			if (deb && found && uri != "") { print uri; exit }
+		     }' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk -v suite="$suite" '$1 == "deb" {
+			i = 2
+			if ($i ~ /^\[/) { while (i < NF && $i !~ /\]$/) i++; i++ }
+			if ($(i + 1) == suite) { print $i; exit }
+		     }' "$f"
+	done
+}

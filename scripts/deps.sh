@@ -7,8 +7,11 @@
 # guest initramfs, sparse, libnl for the userspace library, jq (run in the
 # guest to read lmctl's JSON back), man-db (to check the man pages), the
 # Python modules of the kernel's netlink code generator (scripts/ynl-gen.sh),
-# and the kernel's source package with what building a kernel takes, for the
-# rig's debug kernel (tests/debug-kernel/).
+# the kernel's source package with what building a kernel takes, for the
+# rig's debug kernel (tests/debug-kernel/), and what building and testing
+# the Debian packages takes (debhelper, dh-dkms, lintian, debootstrap for
+# the chroot they are installed into, udev's udevadm to apply their rules
+# in the guest).
 #
 # The backports mirror is derived from the machine's own apt configuration.
 # Idempotent: a second run with everything present is a no-op.
@@ -59,14 +62,15 @@ kernel_pkgs() {
 main() {
 	local pkgs=(build-essential bc bison flex libelf-dev libssl-dev kmod cpio
 		    busybox-static sparse pkg-config libnl-3-dev libnl-genl-3-dev
-		    python3 zstd xz-utils perl jq man-db groff-base)
+		    python3 zstd xz-utils perl jq man-db groff-base
+		    debhelper dh-dkms lintian debootstrap udev)
 	local kpkgs
 
 	export DEBIAN_FRONTEND=noninteractive
 	enable_backports
 	if [ -z "$(scripts/kver.sh 2>/dev/null)" ] ||
 	   ! need_cmds qemu-system-x86_64 busybox sparse cpio jq man groff \
-		bc bison flex depmod ||
+		bc bison flex depmod dh dh_dkms lintian debootstrap udevadm ||
 	   [ ! -e /usr/include/gelf.h ] ||
 	   [ ! -e /usr/include/openssl/opensslv.h ] ||
 	   ! qemu-system-x86_64 --version | grep -q 'version 10\.' ||

@@ -5,7 +5,8 @@
 # symbols of lib/liblm.map, each in its version node, with the soname's
 # major version; "make install" into a staging directory gives a header,
 # a pkg-config file and libraries that a program builds and links against
-# with nothing but pkg-config's flags, shared and static.
+# with nothing but pkg-config's flags, shared and static, lmctl, and the
+# host's files (udev rules, lm-nvme-bind, modprobe.d).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,29 +46,15 @@ make -s install DESTDIR="$stage" PREFIX=/opt/lm >/dev/null
 export PKG_CONFIG_PATH="$stage/opt/lm/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
 [ "$(pkg-config --modversion liblm)" = 1.1.0 ] || fail "pkg-config: wrong version"
 
-cat > "$stage/user.c" <<'PROG'
-#include <liblm.h>
-#include <stdio.h>
-#include <string.h>
-
-int main(void)
-{
-	uint32_t state;
-
-	if (lm_mig_state_parse("pre_copy", &state) || state != LM_MIG_STATE_PRE_COPY)
-		return 1;
-	printf("%s %s\n", lm_lib_version(), lm_mig_state_name(state));
-	return strcmp(lm_lib_version(), "1.1.0") != 0;
-}
-PROG
 # shellcheck disable=SC2046 # pkg-config prints separate words
-cc -Wall -Werror -o "$stage/user" "$stage/user.c" $(pkg-config --cflags --libs liblm)
+cc -Wall -Werror -DLIBLM_USER_VERSION='"1.1.0"' -o "$stage/user" tests/liblm-user.c \
+	$(pkg-config --cflags --libs liblm)
 LD_LIBRARY_PATH="$stage/opt/lm/lib" "$stage/user" | grep -qx '1.1.0 pre_copy' ||
 	fail "a program built with pkg-config's flags does not run"
 readelf -d "$stage/user" | grep -q 'NEEDED.*\[liblm.so.1\]' ||
 	fail "the program does not need liblm.so.1"
 # shellcheck disable=SC2046
-cc -Wall -Werror -o "$stage/user-static" "$stage/user.c" \
+cc -Wall -Werror -DLIBLM_USER_VERSION='"1.1.0"' -o "$stage/user-static" tests/liblm-user.c \
 	$(pkg-config --cflags liblm) "$stage/opt/lm/lib/liblm.a" \
 	$(pkg-config --libs --static liblm | sed 's/-llm//')
 "$stage/user-static" | grep -qx '1.1.0 pre_copy' || fail "static link does not run"
@@ -75,6 +62,13 @@ cc -Wall -Werror -o "$stage/user-static" "$stage/user.c" \
 [ -x "$stage/opt/lm/sbin/lmctl" ] && [ -f "$stage/opt/lm/share/man/man8/lmctl-fn.8" ] &&
 	[ -f "$stage/opt/lm/share/bash-completion/completions/lmctl" ] ||
 	fail "lmctl, its man pages or completion not installed"
+# The host's files: udev rules (the helper's at the prefix it was given),
+# modprobe.d, the helper's configuration.
+[ -x "$stage/opt/lm/sbin/lm-nvme-bind" ] && [ -f "$stage/etc/udev/rules.d/60-lm.rules" ] &&
+	grep -q 'RUN+="/opt/lm/sbin/lm-nvme-bind --udev' "$stage/etc/udev/rules.d/61-lm-nvme-bind.rules" &&
+	grep -qx 'CONF=/etc/lm/nvme-bind.conf' "$stage/opt/lm/sbin/lm-nvme-bind" &&
+	[ -f "$stage/etc/modprobe.d/lm.conf" ] && [ -f "$stage/etc/lm/nvme-bind.conf" ] ||
+	fail "the udev rules, lm-nvme-bind, its configuration or modprobe.d file not installed"
 LD_LIBRARY_PATH="$stage/opt/lm/lib" "$stage/opt/lm/sbin/lmctl" -V | grep -qx 'lmctl 1.1.0' ||
 	fail "installed lmctl does not run"
 echo "lib-check: ok"

@@ -4,11 +4,13 @@
 # Everything `make check` promises, in order: the kernel modules and user
 # space build W=1 clean, liblm's ABI and installation, lmctl's man pages and
 # completion hold, sparse and checkpatch --strict find nothing, the generated
-# netlink code and the uAPI match the family's spec; the project's QEMU
-# (qemu/) is built or reused; nvme-cli with the secondary plugin
-# (nvme-cli/) is built or reused and its bash completion holds; the debug
-# kernel (tests/debug-kernel/) is built or reused and the modules build
-# against it too; then every suite runs in a
+# netlink code and the uAPI match the family's spec, the Debian packages
+# build lintian clean and install, with DKMS, into a Debian 12 chroot and
+# purge cleanly (tests/pkg/); the project's QEMU (qemu/) is built or
+# reused; nvme-cli with the secondary plugin (nvme-cli/) is built or reused
+# and its bash completion holds; the debug kernel (tests/debug-kernel/) is
+# built or reused and the modules build against it too; then every suite
+# runs in a
 # VM booted from Debian's 6.12 kernel, and again in one booted from the debug
 # kernel, whose runs also fail on any KASAN, lockdep, kmemleak, "BUG:",
 # "WARNING:" or refcount report. Each host step is one test in the totals;
@@ -69,6 +71,11 @@ host_step bash-completion bash tests/completion.sh
 host_step sparse make sparse
 host_step checkpatch-strict make checkpatch
 host_step netlink-spec bash scripts/ynl-gen.sh --check
+# The Debian packages: built, lintian clean, installed into a Debian 12
+# chroot where DKMS builds the modules, purged without a trace; what they
+# installed is then used in a VM by the suite pkg.sh.
+host_step packages-build-lintian bash tests/pkg/build.sh
+host_step packages-install-purge bash tests/pkg/install.sh
 
 # The project's QEMU, for the suites that ask for it with --qemu "$LM_QEMU"
 # (empty if it could not be built: those suites then fail, the others run).
