@@ -77,10 +77,6 @@ die() {
 	exit 1
 }
 
-apt_get() {
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
-}
-
 # The Signed-By of the entry that serves $SOURCE_SUITE from mirror $1, in
 # the one-line format's option syntax, or nothing: apt refuses a deb-src
 # entry whose key differs from the deb entry's of the same suite.
@@ -111,20 +107,6 @@ source_entry() {
 	mirror=$(debian_mirror | head -n1)
 	[ -n "$mirror" ] || die "no Debian mirror in the apt configuration"
 	echo "deb-src $(signed_by "$mirror")$mirror $SOURCE_SUITE main"
-}
-
-# Write the deb-src entry if it is not there as it should be, and read the
-# index of that file alone (the others are left as they are).
-enable_sources() {
-	local entry
-	entry=$(source_entry)
-	if [ "$(cat "$SOURCE_LIST" 2>/dev/null)" != "$entry" ]; then
-		say "adding $SOURCE_LIST"
-		echo "$entry" > "$SOURCE_LIST"
-	fi
-	say "reading the source index of $SOURCE_LIST"
-	apt_get update -qq -o Dir::Etc::sourcelist="$SOURCE_LIST" \
-		-o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 >&2
 }
 
 # The source version to build, of $SOURCE_SERIES: the installed nvme-cli's
@@ -291,7 +273,7 @@ main() {
 	flock 9
 	if [ "$(cat "$SOURCE_LIST" 2>/dev/null)" != "$(source_entry)" ] ||
 	   ! version=$(source_version); then
-		enable_sources
+		apt_source_list "$SOURCE_LIST" "$(source_entry)"
 		version=$(source_version) ||
 			die "the mirror serves no $SOURCE_PKG source (see $SOURCE_LIST)"
 	fi

@@ -80,10 +80,6 @@ die() {
 	exit 1
 }
 
-apt_get() {
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
-}
-
 # The deb-src entry, one line per suite, on the machine's Debian mirror.
 source_entry() {
 	local mirror suite
@@ -92,20 +88,6 @@ source_entry() {
 	for suite in "${SOURCE_SUITES[@]}"; do
 		echo "deb-src $mirror $suite main"
 	done
-}
-
-# Write the deb-src entry if it is not there as it should be, and read the
-# index of that file alone (the others are left as they are).
-enable_sources() {
-	local entry
-	entry=$(source_entry)
-	if [ "$(cat "$SOURCE_LIST" 2>/dev/null)" != "$entry" ]; then
-		say "adding $SOURCE_LIST"
-		echo "$entry" > "$SOURCE_LIST"
-	fi
-	say "reading the source index of $SOURCE_LIST"
-	apt_get update -qq -o Dir::Etc::sourcelist="$SOURCE_LIST" \
-		-o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 >&2
 }
 
 # The qemu 10.0 source versions apt knows, in order of preference: the
@@ -276,7 +258,7 @@ main() {
 	flock 9
 	# A first run, or the mirror moved on since apt last read its index.
 	if ! find_or_build; then
-		enable_sources
+		apt_source_list "$SOURCE_LIST" "$(source_entry)"
 		find_or_build ||
 			die "the mirror serves no $SOURCE_PKG $SOURCE_SERIES* source (see $SOURCE_LIST)"
 	fi

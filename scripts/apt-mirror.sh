@@ -2,8 +2,8 @@
 # shellcheck shell=bash
 #
 # The Debian mirror of the machine's own apt configuration, for scripts that
-# add a suite or a source entry next to it (scripts/deps.sh, qemu/build.sh):
-# no host name is ever written into this repository.
+# add a suite or a source entry next to it (scripts/deps.sh, qemu/build.sh,
+# nvme-cli/build.sh): no host name is ever written into this repository.
 #	. scripts/apt-mirror.sh; mirror=$(debian_mirror | head -n1)
 
 # The URI that serves the "bookworm" suite in the existing apt configuration,
@@ -55,4 +55,23 @@ debian_suite_mirror() {
 			if ($(i + 1) == suite) { print $i; exit }
 		     }' "$f"
 	done
+}
+
+# apt-get, non-interactive, waiting for another apt's lock.
+apt_get() {
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
+}
+
+# apt_source_list FILE ENTRY: FILE holds ENTRY (written if it does not), and
+# apt's index of FILE alone is read (the others are left as they are). Says
+# so through the caller's say().
+apt_source_list() {
+	local list=$1 entry=$2
+	if [ "$(cat "$list" 2>/dev/null)" != "$entry" ]; then
+		say "adding $list"
+		echo "$entry" > "$list"
+	fi
+	say "reading the source index of $list"
+	apt_get update -qq -o Dir::Etc::sourcelist="$list" \
+		-o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 >&2
 }
