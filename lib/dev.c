@@ -82,15 +82,14 @@ int lm_parse_id(const char *s, uint32_t *val)
 	return 0;
 }
 
-/* The parent of /sys/class/lm/@name: the basename of its "device" link. */
-static int lm_sysfs_parent(const char *name, char *buf, size_t size)
+/* The last component of what the symbolic link @path points to, in @buf. */
+static int lm_link_base(const char *path, char *buf, size_t size)
 {
-	char path[PATH_MAX], link[PATH_MAX];
+	char link[PATH_MAX];
 	const char *base;
 	size_t len;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), LM_SYSFS_CLASS "/%s/device", name);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
 		return -errno;
@@ -102,6 +101,15 @@ static int lm_sysfs_parent(const char *name, char *buf, size_t size)
 		return -ENAMETOOLONG;
 	memcpy(buf, base, len + 1);
 	return 0;
+}
+
+/* The parent of /sys/class/lm/@name: the basename of its "device" link. */
+static int lm_sysfs_parent(const char *name, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), LM_SYSFS_CLASS "/%s/device", name);
+	return lm_link_base(path, buf, size);
 }
 
 /*
@@ -294,10 +302,9 @@ int lm_data_precopy_info(int data_fd, uint64_t *initial_bytes,
 
 int lm_fn_iommu_group(const struct lm_fn_desc *desc)
 {
-	char path[PATH_MAX], link[PATH_MAX], *end;
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX], base[64], *end;
 	long group;
+	int ret;
 
 	if (!desc->pci)
 		return -ENODEV;
@@ -305,12 +312,9 @@ int lm_fn_iommu_group(const struct lm_fn_desc *desc)
 		 "/sys/bus/pci/devices/%04x:%02x:%02x.%x/iommu_group",
 		 desc->pci_domain, (desc->pci_bdf >> 8) & 0xff,
 		 (desc->pci_bdf >> 3) & 0x1f, desc->pci_bdf & 7);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -errno;
-	link[n] = 0;
-	base = strrchr(link, '/');
-	base = base ? base + 1 : link;
+	ret = lm_link_base(path, base, sizeof(base));
+	if (ret)
+		return ret == -ENAMETOOLONG ? -EPROTO : ret;
 	errno = 0;
 	group = strtol(base, &end, 10);
 	if (errno || end == base || *end || group < 0 || group > INT32_MAX)

@@ -624,20 +624,29 @@ static int lm_nl_parse_fn_one(struct lm_ctx *ctx, struct nlmsghdr *nlh,
 	return ret;
 }
 
+/* A request @cmd on one function: its dev-id and index put; NULL if no memory. */
+static struct nl_msg *lm_nl_fn_msg(struct lm_ctx *ctx, uint8_t cmd,
+				   uint32_t dev_id, uint32_t index)
+{
+	struct nl_msg *msg = lm_nl_msg(ctx, cmd, 0);
+
+	if (msg && (nla_put_u32(msg, LM_A_FN_DEV_ID, dev_id) ||
+		    nla_put_u32(msg, LM_A_FN_INDEX, index))) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
 int lm_fn_get(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index,
 	      struct lm_fn_desc *desc)
 {
 	struct lm_nl_one one = { .desc = desc };
-	struct nl_msg *msg = lm_nl_msg(ctx, LM_NL_CMD_FN_GET, 0);
+	struct nl_msg *msg = lm_nl_fn_msg(ctx, LM_NL_CMD_FN_GET, dev_id, index);
 	int ret;
 
 	if (!msg)
 		return -ENOMEM;
-	if (nla_put_u32(msg, LM_A_FN_DEV_ID, dev_id) ||
-	    nla_put_u32(msg, LM_A_FN_INDEX, index)) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
 	ret = lm_nl_transact(ctx, msg, lm_nl_parse_fn_one, &one);
 	if (!ret && !one.seen)
 		ret = -EPROTO;
@@ -688,11 +697,9 @@ int lm_fn_set(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index,
 	ctx->errmsg[0] = 0;
 	if (!cfg->flags || (cfg->flags & ~(uint32_t)LM_CFG_ALL))
 		return -EINVAL;
-	msg = lm_nl_msg(ctx, LM_NL_CMD_FN_SET, 0);
+	msg = lm_nl_fn_msg(ctx, LM_NL_CMD_FN_SET, dev_id, index);
 	if (!msg)
 		return -ENOMEM;
-	ret |= nla_put_u32(msg, LM_A_FN_DEV_ID, dev_id);
-	ret |= nla_put_u32(msg, LM_A_FN_INDEX, index);
 	if (cfg->flags & LM_CFG_QUEUES)
 		ret |= nla_put_u32(msg, LM_A_FN_QUEUES, cfg->queues);
 	if (cfg->flags & LM_CFG_IRQS)
@@ -713,18 +720,9 @@ int lm_fn_set(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index,
 static int lm_nl_fn_request(struct lm_ctx *ctx, uint8_t cmd, uint32_t dev_id,
 			    uint32_t index)
 {
-	struct nl_msg *msg;
+	struct nl_msg *msg = lm_nl_fn_msg(ctx, cmd, dev_id, index);
 
-	ctx->errmsg[0] = 0;
-	msg = lm_nl_msg(ctx, cmd, 0);
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_u32(msg, LM_A_FN_DEV_ID, dev_id) ||
-	    nla_put_u32(msg, LM_A_FN_INDEX, index)) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	return lm_nl_transact(ctx, msg, NULL, NULL);
+	return msg ? lm_nl_transact(ctx, msg, NULL, NULL) : -ENOMEM;
 }
 
 int lm_fn_attach(struct lm_ctx *ctx, uint32_t dev_id, uint32_t index)
