@@ -60,6 +60,9 @@ NVME_LM_CMDS := drivers/nvme-lm/cmds.c drivers/nvme-lm/cmds.h
 # I/O going and continues it on another VF, for the migration tests.
 NVME_LM_TESTS := $(addprefix $(BUILD)/tests/nvme-lm/,nvme_lm_cmds nvme_lm_dev \
 	nvme_lm_mig nvme_lm_vfio nvme_vfio_io)
+# The VM migration tests: the workload of the migrated VM, and a QMP client
+# for the QEMUs that run it.
+VMM_TESTS := $(addprefix $(BUILD)/tests/vmm/,vm_blk_io lm_qmp)
 # What the character device says, as JSON, for shell tests to compare with.
 IOCTL_INFO := $(BUILD)/tests/ioctl_info
 KERNEL_SOURCES = $(shell git ls-files -co --exclude-standard -- \
@@ -128,7 +131,7 @@ deps:
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
-tests: $(SELFTEST_BINS) $(NVME_LM_TESTS) $(IOCTL_INFO)
+tests: $(SELFTEST_BINS) $(NVME_LM_TESTS) $(VMM_TESTS) $(IOCTL_INFO)
 
 $(KSFT)/kselftest_harness.h:
 	@test -n "$(LINUX_SOURCE)" || { echo "linux-source-6.12 is not installed: make deps" >&2; exit 1; }
@@ -161,7 +164,15 @@ $(BUILD)/tests/nvme-lm/nvme_lm_%: tests/nvme-lm/nvme_lm_%.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -Itests/selftests -o $@ $< -lpthread
 
-$(BUILD)/tests/nvme-lm/nvme_vfio_io: tests/nvme-lm/nvme_vfio_io.c
+$(BUILD)/tests/nvme-lm/nvme_vfio_io: tests/nvme-lm/nvme_vfio_io.c tests/nvme-lm/blk_pattern.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $<
+
+$(BUILD)/tests/vmm/vm_blk_io: tests/vmm/vm_blk_io.c tests/nvme-lm/blk_pattern.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $<
+
+$(BUILD)/tests/vmm/lm_qmp: tests/vmm/lm_qmp.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(STRICT_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 

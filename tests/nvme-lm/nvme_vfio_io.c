@@ -83,6 +83,8 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "blk_pattern.h"
+
 #define PROG "nvme_vfio_io"
 
 /* Controller registers (NVMe Base 2.1, 3.1.4) */
@@ -127,7 +129,6 @@
 #define IO_QID		1u
 #define MAX_SLOTS	64u
 #define MAX_VFS		4
-#define BLK_MAGIC	0x4f49564eu	/* "NVIO" */
 
 struct nvme_sqe {
 	uint8_t opc;
@@ -150,24 +151,6 @@ struct nvme_cqe {
 _Static_assert(sizeof(struct nvme_sqe) == 64, "SQ entry size");
 _Static_assert(sizeof(struct nvme_cqe) == 16, "CQ entry size");
 _Static_assert(MAX_SLOTS <= 64, "a slot's index is the CID's low 6 bits");
-
-/**
- * struct blk_hdr - what starts every logical block this program writes
- * @magic: BLK_MAGIC
- * @seed: the run's --seed, so that a block of another run does not pass
- * @lba: where the block was meant to go
- * @gen: the write's generation, one per write command, from 1
- * @lba_size: the block's size, the extent of @csum
- * @csum: checksum of the whole block with @csum taken as 0
- */
-struct blk_hdr {
-	uint32_t magic;
-	uint32_t seed;
-	uint64_t lba;
-	uint32_t gen;
-	uint32_t lba_size;
-	uint64_t csum;
-};
 
 /**
  * struct nvq - one submission queue and its completion queue, as the host
@@ -351,66 +334,12 @@ static void sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
-/* --- Patterns: splitmix64 for the payload, xorshift64 for the choices. */
-
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static uint64_t rng_next(struct nvio *io)
-{
-	uint64_t x = io->rng;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	io->rng = x;
-	return x;
-}
-
-static uint64_t block_csum(const uint8_t *blk, uint32_t size)
-{
-	uint64_t h = 0xcbf29ce484222325ull, w;
-	uint32_t i;
-
-	for (i = 0; i < size; i += 8) {
-		if (i == offsetof(struct blk_hdr, csum))
-			w = 0;
-		else
-			memcpy(&w, blk + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-	}
-	return h;
-}
-
-static uint64_t payload_word(const struct nvio *io, uint64_t lba,
-			     uint32_t gen, uint32_t i)
-{
-	return mix64((uint64_t)io->seed << 32 ^ lba * 0x100000001b3ull ^
-		     (uint64_t)gen << 20 ^ i);
-}
+/* --- Patterns: blk_pattern.h's, with this run's seed. */
 
 static void fill_block(const struct nvio *io, uint8_t *blk, uint64_t lba,
 		       uint32_t gen)
 {
-	struct blk_hdr hdr = {
-		.magic = BLK_MAGIC, .seed = io->seed, .lba = lba, .gen = gen,
-		.lba_size = io->lba_size,
-	};
-	uint32_t i;
-
-	for (i = sizeof(hdr); i < io->lba_size; i += 8) {
-		uint64_t w = payload_word(io, lba, gen, i);
-
-		memcpy(blk + i, &w, 8);
-	}
-	memcpy(blk, &hdr, sizeof(hdr));
-	hdr.csum = block_csum(blk, io->lba_size);
-	memcpy(blk, &hdr, sizeof(hdr));
+	blk_fill(blk, io->lba_size, io->seed, lba, gen);
 }
 
 /*
@@ -421,29 +350,8 @@ static int check_block(struct nvio *io, const uint8_t *blk, uint64_t lba,
 		       uint32_t gen)
 {
 	struct blk_hdr hdr;
-	const char *why = NULL;
-	uint32_t i;
+	const char *why = blk_check(blk, io->lba_size, io->seed, lba, gen, &hdr);
 
-	memcpy(&hdr, blk, sizeof(hdr));
-	if (hdr.magic != BLK_MAGIC)
-		why = "no block header";
-	else if (hdr.seed != io->seed)
-		why = "another run's block";
-	else if (hdr.lba != lba)
-		why = "written to another LBA";
-	else if (hdr.gen != gen)
-		why = "another write's block";
-	else if (hdr.lba_size != io->lba_size)
-		why = "another block size";
-	else if (hdr.csum != block_csum(blk, io->lba_size))
-		why = "checksum mismatch";
-	for (i = sizeof(hdr); !why && i < io->lba_size; i += 8) {
-		uint64_t w, want = payload_word(io, lba, gen, i);
-
-		memcpy(&w, blk + i, 8);
-		if (w != want)
-			why = "payload differs from the pattern";
-	}
 	if (!why)
 		return 0;
 	io->mismatches++;
@@ -1278,7 +1186,7 @@ static void restart_deadlines(struct nvio *io)
 static bool submit_random(struct nvio *io)
 {
 	uint32_t max_nlb = io->max_xfer / io->lba_size, nlb, i;
-	uint64_t r = rng_next(io), slba;
+	uint64_t r = blk_rng_next(&io->rng), slba;
 	bool write = r & 1;
 
 	nlb = (uint32_t)((r >> 1) % max_nlb) + 1;
@@ -1984,7 +1892,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	io->rng = mix64(io->seed) | 1;
+	io->rng = blk_mix64(io->seed) | 1;
 	io->dma_len = dma_slots(io) + io->outstanding_max * slot_size(io);
 	if (vfio_setup(io, argv[optind]) || nvme_init_fresh(io))
 		goto out;

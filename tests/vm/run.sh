@@ -37,6 +37,9 @@ usage: tests/vm/run.sh [options] -- GUEST_COMMAND [ARGS...]
   --timeout SEC      kill the guest after SEC seconds (default 1200)
   --results FILE     write "passed failed skipped" of this run to FILE
   --interactive      boot to a shell on the console, count nothing
+  --pack FILE        only build the initramfs, into FILE, and boot nothing
+                     (the image of a nested guest, booted by a QEMU in the
+                     guest: /init runs the command there just the same)
 The repeatable options are --module, --kmod, --bin, --file, --qemu-arg and
 --append.
 EOF
@@ -60,6 +63,7 @@ smp=2
 timeout=1200
 results=""
 interactive=0
+pack=""
 cmd=()
 
 need_arg() {
@@ -85,6 +89,7 @@ parse_args() {
 		--timeout) need_arg "$1" $#; timeout=$2; shift 2 ;;
 		--results) need_arg "$1" $#; results=$2; shift 2 ;;
 		--interactive) interactive=1; shift ;;
+		--pack) need_arg "$1" $#; pack=$2; shift 2 ;;
 		-h | --help) usage; exit 0 ;;
 		--) shift; cmd=("$@"); break ;;
 		*) usage >&2; lm_vm_die "unknown argument: $1" ;;
@@ -360,6 +365,10 @@ main() {
 	build_tree "$tmp/root"
 	pack_tree "$tmp/root" "$tmp/initrd.img"
 	rm -rf -- "$tmp/root"
+	if [ -n "$pack" ]; then
+		mv -- "$tmp/initrd.img" "$pack"
+		return 0
+	fi
 	qemu_cmdline "$tmp/initrd.img"
 
 	if [ "$interactive" -eq 1 ]; then
