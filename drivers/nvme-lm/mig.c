@@ -260,6 +260,7 @@ static void nvme_lm_restore_end(struct nvme_lm_sec *sec)
 	kvfree(sec->mig.rbuf);
 	sec->mig.rbuf = NULL;
 	sec->mig.rx = (struct nvme_lm_rx){};
+	sec->mig.state_set = false;
 }
 
 static void nvme_lm_save_end(struct nvme_lm_sec *sec)
@@ -462,8 +463,12 @@ static int nvme_lm_step(struct lm_fn *fn, enum lm_mig_state cur,
 		nvme_lm_restore_end(sec);
 		return 0;
 	case LM_MIG_STATE_RESUMING << 4 | LM_MIG_STATE_STOP:
-		/* On failure the function stays in RESUMING, state kept. */
-		ret = nvme_lm_set_state(sec);
+		/*
+		 * The controller normally took the state already, on the
+		 * write that completed it. On failure the function stays in
+		 * RESUMING, state kept.
+		 */
+		ret = sec->mig.state_set ? 0 : nvme_lm_set_state(sec);
 		if (!ret)
 			nvme_lm_restore_end(sec);
 		return ret;
@@ -533,6 +538,20 @@ static int nvme_lm_restore(struct lm_fn *fn, const void *buf, size_t len)
 		}
 		buf += n;
 		len -= n;
+	}
+
+	/*
+	 * The state comes last in the stream: give it to the controller as
+	 * soon as it is whole, so that a destination that cannot take it
+	 * refuses it on the write that completes it. A VMM that leaves
+	 * RESUMING only when it starts the VM (QEMU) could no longer fail
+	 * the migration then, and the source would have stopped for good.
+	 */
+	if (!mig->state_set && mig->rbuf && nvme_lm_rx_complete(&mig->rx)) {
+		ret = nvme_lm_set_state(sec);
+		if (ret)
+			return ret;
+		mig->state_set = true;
 	}
 	return 0;
 }

@@ -156,6 +156,7 @@ struct nvme_lm_cdq {
  * @udc_saved: Save: user data changes put in the stream
  * @rbuf: Restore: the controller state received so far, or NULL
  * @rx: Restore: what was received, see nvme_lm_rx_chunk()
+ * @state_set: Restore: the controller took @rbuf (Set Controller State)
  */
 struct nvme_lm_mig {
 	bool suspended;
@@ -167,6 +168,7 @@ struct nvme_lm_mig {
 	u64 udc_saved;
 	void *rbuf;
 	struct nvme_lm_rx rx;
+	bool state_set;
 };
 
 struct nvme_lm_dev;

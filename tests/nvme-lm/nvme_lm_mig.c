@@ -9,7 +9,8 @@
  * is on, across wraps of the queue, and how the log ends when the queue
  * fills up), and hostile controller states: those nvme-lm refuses itself
  * and those it passes on and the controller refuses, each with its errno
- * and a kernel log line, the destination usable afterwards.
+ * on the write that completes the state and a kernel log line, the
+ * destination usable afterwards.
  *
  * Run by tests/guest/nvme-mig.sh with the primary controller bound to
  * nvme-lm and the stock nvme driver loaded; $NVME_LM_PF names it.
@@ -717,13 +718,19 @@ TEST_F_TIMEOUT(hostile, restore, 600)
 
 	ASSERT_EQ(0, kmsg_mark(&k));
 	ASSERT_EQ(0, lm_restore_start(e->fd, 1, &data_fd));
-	/* The envelope is sound: the whole stream goes in. */
-	ASSERT_EQ(0, lm_write_all(data_fd, bad, bad_len, bad_len));
-	ret = lm_set_state(e->fd, 1, LM_MIG_STATE_STOP, NULL);
+	/*
+	 * The envelope is sound, so the state is refused only once it is
+	 * whole: by the write that completes it, which a VMM still loading
+	 * the migration stream sees as the destination's refusal.
+	 */
+	ret = lm_write_all(data_fd, bad, bad_len, bad_len);
 	TH_LOG("%s: %s", variant->what, strerror(-ret));
 	EXPECT_EQ(variant->err, ret);
 	EXPECT_LE(1, kmsg_wait(&k, variant->log, 5));
 	EXPECT_EQ(LM_MIG_STATE_RESUMING, lm_get_state(e->fd, 1));
+	/* The stream stays refused: leaving RESUMING finds it incomplete. */
+	EXPECT_EQ(-ENODATA, lm_set_state(e->fd, 1, LM_MIG_STATE_STOP, NULL));
+	EXPECT_EQ(LM_MIG_STATE_ERROR, lm_get_state(e->fd, 1));
 	close(data_fd);
 
 	/* The destination is reset and works. */
