@@ -119,7 +119,7 @@ DKMS_SOURCES = Kbuild dkms.conf $(shell find drivers include -type f \
 	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
 	! -name '*.mod.c' | LC_ALL=C sort)
 
-.PHONY: all modules tests deps check demo bench sparse checkpatch clean \
+.PHONY: all modules tests deps check demo demo-vm bench sparse checkpatch clean \
 	lib cli liblm-tests bench-bin man-check install modules_install \
 	install-dkms deb debug-kernel debug-modules qemu nvme-cli FORCE
 
@@ -356,6 +356,10 @@ check: deps
 
 demo: deps
 	bash tests/demo/run.sh
+
+# A VM with a VF passed through, migrated by unmodified QEMU (nested).
+demo-vm: deps
+	bash tests/demo/vm.sh
 
 bench: deps
 	bash tests/bench/run.sh

@@ -12,20 +12,20 @@
 # and the VM must go on running on VF A with its I/O intact. Then the
 # migration to a QEMU on VF B, after which the VM goes on on B; told to
 # stop, it reads every block back and checks its kernel log.
+#
+# The walk-through of docs/vm-migration.rst is this test's: its named
+# blocks run here as they stand (the lmctl commands, the QEMU options of
+# the VF and the monitor, the monitor commands at both ends).
 . /lm/lib/tap.sh
 . /lm/lib/nvme.sh
+. /lm/lib/checks.sh
 
-# same NAME GOT WANT
-same() {
-	if [ "$2" = "$3" ]; then
-		tap_ok "$1"
-	else
-		tap_fail "$1" "got '$2', want '$3'"
-	fi
-}
-
-T=/tmp/nvme-vm
+# The document's paths: the monitors' and the migration's sockets.
+T=/run/vm
 mkdir -p $T
+DOC=/lm/vm-migration.rst
+: > $T/doc-run
+. /lm/lib/doc.sh
 QEMU=/lm/bin/qemu-system-x86_64
 # How long the nested VM may take to boot and to get its I/O going, and a
 # migration to end (TCG in TCG).
@@ -37,30 +37,38 @@ nvme_lm_bind || tap_exit
 # No modprobe here to load it on the first attach.
 tap_run load-lm-vfio-pci insmod /lm/modules/lm-vfio-pci.ko || tap_exit
 
-# fn_ready NAME FN QUEUES: FN online with QUEUES VQ (the admin queue and
-# QUEUES-1 I/O queues) and 2 VI, migratable, attached to VFIO; its VF's
-# address in the variable NAME.
-fn_ready() {
-	local name=$1 fn=$2 q=$3 vf
+# vf_of FN: the PCI address of FN's VF.
+vf_of() {
+	lmctl -j fn show "$1" | jq -r '.fn[].pci'
+}
 
-	tap_run "$fn: provisioned, $q VQ, online" \
-		lmctl fn provision $fn queues $q irqs 2 online on || return 1
-	tap_run "$fn: migratable" lmctl fn set $fn migratable on || return 1
-	tap_run "$fn: lmctl fn attach $fn vfio" \
-		sh -c "lmctl -j fn attach $fn vfio > $T/attach.json" || return 1
-	vf=$(jq -r '.attach.pci' $T/attach.json)
-	same "$fn: VF $vf on lm-vfio-pci, its VFIO group file there" \
-		"$(basename "$(readlink /sys/bus/pci/devices/$vf/driver)") $(test -c "$(jq -r .attach.vfio $T/attach.json)" && echo ok)" \
+# on_vfio FN: FN's VF is on lm-vfio-pci, its VFIO group file there.
+on_vfio() {
+	local vf group
+	vf=$(vf_of "$1")
+	group=$(basename "$(readlink /sys/bus/pci/devices/$vf/iommu_group)")
+	same "$1: VF $vf on lm-vfio-pci, /dev/vfio/$group there" \
+		"$(basename "$(readlink /sys/bus/pci/devices/$vf/driver)") $(test -c /dev/vfio/$group && echo ok)" \
 		"lm-vfio-pci ok"
-	eval "$name=$vf"
 }
 
 FN_A=$PF/0
 FN_B=$PF/1
 FN_C=$PF/2
-fn_ready VF_A $FN_A 3 || tap_exit
-fn_ready VF_B $FN_B 3 || tap_exit
-fn_ready VF_C $FN_C 2 || tap_exit
+# The source's and the destination's functions, as the document has them.
+doc_run vm-attach
+on_vfio $FN_A
+on_vfio $FN_B
+# A third, with too few queues for the VM: the destination that refuses.
+tap_run "$FN_C: provisioned, 2 VQ, online" \
+	lmctl fn provision $FN_C queues 2 irqs 2 online on || tap_exit
+tap_run "$FN_C: migratable" lmctl fn set $FN_C migratable on || tap_exit
+tap_run "$FN_C: attached" lmctl fn attach $FN_C vfio || tap_exit
+on_vfio $FN_C
+VF_A=$(vf_of $FN_A)
+VF_B=$(vf_of $FN_B)
+VF_C=$(vf_of $FN_C)
+[ -n "$VF_A" ] && [ -n "$VF_B" ] && [ -n "$VF_C" ] || tap_exit
 tap_diag "VF A $VF_A, VF B $VF_B, VF C $VF_C (too few queues)"
 
 # fn_state FN: the function's migration state, as lmctl says it.
@@ -70,6 +78,9 @@ fn_state() {
 
 # --- The QEMUs. Each has its console on a pipe (NAME.in, NAME.out, copied
 # to NAME.log as it comes) and QMP on NAME.qmp.
+
+# The document's options of the VF and the monitor.
+doc_take vm-qemu-vf && cp $T/block $T/vm-qemu-vf
 
 # vm_start NAME VF [QEMU_ARGS...]
 vm_start() {
@@ -86,8 +97,7 @@ vm_start() {
 		-kernel /lm/vm/vmlinuz -initrd /lm/vm/initrd.img \
 		-append "console=ttyS0 panic=-1 quiet loglevel=4 no_timer_check" \
 		-chardev pipe,id=con,path=$T/$name -serial chardev:con \
-		-qmp unix:$T/$name.qmp,server=on,wait=off \
-		-device vfio-pci,host=$vf,id=vf,enable-migration=on,x-no-mmap=on \
+		$(sed "s|\\\$VF|$vf|g; s|\\\$NAME|$name|g" $T/vm-qemu-vf) \
 		"$@" > $T/$name.qemu 2>&1 &
 	eval "${name}_pid=$!"
 }
@@ -147,32 +157,52 @@ qemu:
 $(tail -n 20 $T/$1.qemu)"
 }
 
-# vm_incoming NAME VF: a destination QEMU on VF, waiting for a stream on
-# NAME.sock. Both ends have the return path on: with it the source learns
-# whether the destination loaded what it sent, and goes on running the VM
-# if it did not; without it the source would call the migration completed
-# once everything was sent, and stop the VM for good.
-vm_incoming() {
-	local name=$1
-	vm_start "$@" -incoming defer
-	qmp $name migrate-set-capabilities \
-		'{"capabilities": [{"capability": "return-path", "state": true}]}' > /dev/null &&
-	qmp $name migrate-incoming "{\"uri\": \"unix:$T/$name.sock\"}" > /dev/null
+# hmp NAME COMMAND: a monitor command to QEMU NAME; what it prints.
+hmp() {
+	local name=$1 cmd=$2
+	qmp $name human-monitor-command \
+		"$(jq -cn --arg c "$cmd" '{"command-line": $c}')" > $T/hmp.json ||
+		{ cat $T/hmp.json; return 1; }
+	jq -j '.return' $T/hmp.json
 }
 
-# migrate SRC DST: start SRC's migration to DST's socket and wait for its
-# end; its status in mig_status, query-migrate's answer in $T/SRC.mig.
-# Without dirty tracking (no IOMMUFD here) QEMU counts all of the VM's
-# memory as dirty in every round, so the measured bandwidth (zero pages
-# cost next to nothing) never promises a short enough stop: the switchover
-# bandwidth is given instead, the socket's, which is memory.
-migrate() {
-	local src=$1 dst=$2 s=0
-	qmp $src migrate-set-capabilities \
-		'{"capabilities": [{"capability": "return-path", "state": true}]}' > /dev/null
-	qmp $src migrate-set-parameters \
-		'{"avail-switchover-bandwidth": 4294967296}' > /dev/null
-	qmp $src migrate "{\"uri\": \"unix:$T/$dst.sock\"}" > /dev/null
+# doc_hmp NAME VM: the monitor block NAME of the document, command by
+# command in VM's monitor, each with what the block says it prints.
+doc_hmp() {
+	local name=$1 vm=$2 line cmd=""
+	doc_take "$name" || return
+	: > $T/want
+	while IFS= read -r line; do
+		case $line in
+		'(qemu) '*)
+			[ -z "$cmd" ] || hmp_check "$name" "$vm" "$cmd"
+			cmd=${line#(qemu) }
+			: > $T/want
+			;;
+		*)
+			printf '%s\n' "$line" >> $T/want
+			;;
+		esac
+	done < $T/block
+	[ -z "$cmd" ] || hmp_check "$name" "$vm" "$cmd"
+}
+
+hmp_check() {
+	hmp "$2" "$3" > $T/out 2>&1
+	if [ $? -eq 0 ] && cmp -s $T/want $T/out; then
+		tap_ok "doc $1: ($2) $3"
+	else
+		tap_fail "doc $1: ($2) $3" "got:
+$(cat $T/out)
+the document says:
+$(cat $T/want)"
+	fi
+}
+
+# migrate_wait SRC: wait for the end of SRC's migration; its status in
+# mig_status, query-migrate's answer in $T/SRC.mig.
+migrate_wait() {
+	local src=$1 s=0
 	while :; do
 		qmp $src query-migrate > $T/$src.mig
 		mig_status=$(jq -r '.return.status' $T/$src.mig)
@@ -206,10 +236,16 @@ vm_wait a 300 'vm_blk_io: progress' 2 ||
 
 # --- A migration that the destination refuses.
 
-vm_incoming c $VF_C
+# The document's commands, with this destination's socket.
+vm_start c $VF_C -incoming defer
+hmp c "migrate_set_capability return-path on" &&
+	hmp c "migrate_incoming unix:$T/c.sock"
 same "refused: the destination QEMU waits for the stream" "$(vm_status c)" inmigrate
 before=$(progress a)
-migrate a c
+hmp a "migrate_set_capability return-path on" &&
+	hmp a "migrate_set_parameter avail-switchover-bandwidth 4G" &&
+	hmp a "migrate -d unix:$T/c.sock"
+migrate_wait a
 same "refused: the migration failed" "$mig_status" failed
 tap_diag "refused: $(jq -c '.return | {status, "error-desc"}' $T/a.mig)"
 vm_reap c
@@ -231,9 +267,11 @@ same "refused: $FN_C left as it was, running" "$(fn_state $FN_C)" running
 
 # --- The migration.
 
-vm_incoming b $VF_B
+vm_start b $VF_B -incoming defer
+doc_hmp vm-incoming b
 same "migrate: the destination QEMU waits for the stream" "$(vm_status b)" inmigrate
-migrate a b
+doc_hmp vm-migrate a
+migrate_wait a
 same "migrate: completed" "$mig_status" completed
 downtime=$(jq -r '.return.downtime' $T/a.mig)
 total=$(jq -r '.return["total-time"]' $T/a.mig)
@@ -248,7 +286,7 @@ else
 fi
 same "migrate: the source QEMU is done" "$(vm_status a)" postmigrate
 same "migrate: the VM runs on the destination" "$(vm_status b)" running
-same "migrate: $FN_B running" "$(fn_state $FN_B)" running
+doc_run vm-after
 qmp a quit > /dev/null
 vm_reap a
 same "migrate: the source QEMU quit" "$vm_rc" 0
@@ -283,7 +321,12 @@ while read -r res; do
 done < $T/vm.tap
 
 # --- Detach: the VFs back to no driver, the functions free again.
+doc_run vm-detach
+tap_run "$FN_C: lmctl fn detach" lmctl fn detach $FN_C
 for fn in $FN_A $FN_B $FN_C; do
-	tap_run "$fn: lmctl fn detach" lmctl fn detach $fn
+	same "$fn: detached, its VF on no driver" \
+		"$(fn_state $fn) $(lmctl -j fn show $fn | jq -r '.fn[].vfio') $(test -e /sys/bus/pci/devices/$(vf_of $fn)/driver && echo bound || echo unbound)" \
+		"running false unbound"
 done
+doc_all_run
 tap_exit

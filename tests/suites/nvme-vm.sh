@@ -43,6 +43,9 @@ suite_vm_args=(--qemu "$LM_QEMU" --mem 3072 --smp 1 --timeout 2400
 	       --module "$LM_MODULE_DIR/drivers/nvme-lm/nvme-lm.ko"
 	       --module "$LM_MODULE_DIR/drivers/lm-vfio/lm-vfio-pci.ko"
 	       --file tests/guest/nvme-vm.sh:/lm/nvme-vm.sh
+	       --file tests/guest/checks.sh:/lm/lib/checks.sh
+	       --file tests/guest/doc.sh:/lm/lib/doc.sh
+	       --file docs/vm-migration.rst:/lm/vm-migration.rst
 	       --bin build/tests/vmm/lm_qmp
 	       --bin build/cli/lmctl --bin jq
 	       --file build/lib/liblm.so.1:/lm/lib/liblm.so.1

@@ -24,6 +24,7 @@ suite_vm_args=(--mem 2048 --timeout 2400 "${nvme_kmods[@]}"
 	       --bin build/cli/lmctl --bin jq --bin build/tests/ioctl_info
 	       --file build/lib/liblm.so.1:/lm/lib/liblm.so.1
 	       --file tests/guest/checks.sh:/lm/lib/checks.sh
+	       --file tests/guest/doc.sh:/lm/lib/doc.sh
 	       --file tests/guest/nvme-lmctl.sh:/lm/nvme-lmctl.sh
 	       --file docs/nvme-lm.rst:/lm/nvme-lm.rst
 	       "${nvme_devices[@]}")
