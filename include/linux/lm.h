@@ -134,7 +134,9 @@ struct lm_prov_req {
  * @restore: Required with mig_caps. Consume one record of payload produced
  *	by @save on a compatible function, already checked by the core.
  *	Return -EMSGSIZE when it holds more than the function can, -EINVAL
- *	when the content is inconsistent.
+ *	when the content is inconsistent; the error fails the user's write().
+ *	Refuse here what can be refused here: a VMM may leave RESUMING only
+ *	when it starts the VM, too late to fail the migration.
  * @precopy_info: Required with LM_MIG_PRE_COPY. Payload bytes of the
  *	initial image not yet saved, and of state changed since it was saved.
  *	Also called from poll(), so it must be cheap and must not wait for
