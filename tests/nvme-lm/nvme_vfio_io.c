@@ -1705,13 +1705,14 @@ static int corrupt(struct nvio *io)
 	blk = malloc(io->lba_size);
 	if (!blk)
 		return -1;
+	/* A command that failed (its status is printed) flipped nothing. */
 	submit_io(io, false, lba, 1, NULL);
-	if (drain(io))
+	if (drain(io) || io->errors)
 		goto out;
 	memcpy(blk, io->slots[0].buf, io->lba_size);
 	blk[io->lba_size / 2] ^= 1;
 	submit_io(io, true, lba, 1, blk);
-	if (drain(io))
+	if (drain(io) || io->errors)
 		goto out;
 	msg("corrupted lba %" PRIu64 ": flipped bit 0 of byte %u", lba, io->lba_size / 2);
 	ret = 0;
