@@ -6,6 +6,7 @@
  * Copyright (c) 2026 The lm authors
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,8 +15,10 @@
 #include "private.h"
 
 /*
- * The stream moves through one buffer of this size: the core's records
- * carry up to 1 MiB of payload, so a read rarely returns less.
+ * The stream moves in pieces of this size, a record of the core's at a
+ * time: through a pipe of this size with splice(), so that no byte passes
+ * through user space and the kernel passes the pages of a save session on
+ * by reference; through a buffer of this size where one end cannot splice.
  */
 #define LM_XFER_CHUNK (1U << 20)
 
@@ -26,7 +29,10 @@
  * struct lm_pump - Copies a stream from one descriptor to another
  * @in: Read from
  * @out: Written to
- * @buf: LM_XFER_CHUNK bytes
+ * @pipe: Between @in and @out while they splice; -1 before the first
+ *	piece, and once one of them could not
+ * @no_splice: One of them could not splice: read() and write() from then on
+ * @buf: LM_XFER_CHUNK bytes, allocated once read() and write() are used
  * @done: Bytes copied so far, by every lm_pump_run() call
  * @total: Expected total for @progress, 0 when unknown
  * @progress: The caller's progress callback, or NULL
@@ -38,6 +44,8 @@
 struct lm_pump {
 	int in;
 	int out;
+	int pipe[2];
+	bool no_splice;
 	char *buf;
 	uint64_t done;
 	uint64_t total;
@@ -79,6 +87,120 @@ static int lm_pump_write(struct lm_pump *p, const char *buf, size_t len)
 	return 0;
 }
 
+static void lm_pump_close_pipe(struct lm_pump *p)
+{
+	if (p->pipe[0] >= 0) {
+		close(p->pipe[0]);
+		close(p->pipe[1]);
+	}
+	p->pipe[0] = p->pipe[1] = -1;
+}
+
+/* Through the buffer from now on. */
+static int lm_pump_stop_splicing(struct lm_pump *p)
+{
+	p->no_splice = true;
+	if (!p->buf)
+		p->buf = malloc(LM_XFER_CHUNK);
+	if (!p->buf) {
+		p->failed_step = "allocating memory";
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Move the @len bytes in the pipe to the output. When the output cannot
+ * splice they go through the buffer, and so does everything after them.
+ */
+static int lm_pump_splice_out(struct lm_pump *p, size_t len)
+{
+	ssize_t n;
+	int ret;
+
+	while (len) {
+		n = splice(p->pipe[0], NULL, p->out, NULL, len, SPLICE_F_MOVE);
+		if (n < 0 && errno == EINTR) {
+			ret = lm_pump_report(p);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (n < 0 && errno == EINVAL)
+			break;
+		if (n <= 0) {
+			p->failed_step = p->write_step;
+			return n < 0 ? -errno : -EIO;
+		}
+		len -= (size_t)n;
+	}
+	if (!len)
+		return 0;
+
+	ret = lm_pump_stop_splicing(p);
+	while (!ret && len) {
+		n = read(p->pipe[0], p->buf, len);
+		if (n <= 0) {
+			p->failed_step = p->write_step;
+			return n < 0 ? -errno : -EIO;
+		}
+		ret = lm_pump_write(p, p->buf, (size_t)n);
+		len -= (size_t)n;
+	}
+	lm_pump_close_pipe(p);
+	return ret;
+}
+
+/* A failed read of the input; EINTR and ENOMSG are not failures. */
+static ssize_t lm_pump_read_error(struct lm_pump *p, int err)
+{
+	if (err != EINTR && err != ENOMSG)
+		p->failed_step = p->read_step;
+	return -err;
+}
+
+/*
+ * One piece of at most LM_XFER_CHUNK bytes through the pipe: bytes moved,
+ * 0 at the end of the input, -errno, or -ENOTSUP when the input cannot
+ * splice (nothing was moved then).
+ */
+static ssize_t lm_pump_splice(struct lm_pump *p)
+{
+	ssize_t n;
+	int ret;
+
+	if (p->pipe[0] < 0) {
+		if (pipe2(p->pipe, O_CLOEXEC))
+			return -ENOTSUP;
+		/* Room for a whole record, where the system allows it. */
+		fcntl(p->pipe[1], F_SETPIPE_SZ, LM_XFER_CHUNK);
+	}
+	n = splice(p->in, NULL, p->pipe[1], NULL, LM_XFER_CHUNK, SPLICE_F_MOVE);
+	if (n < 0 && errno == EINVAL) {
+		lm_pump_close_pipe(p);
+		return -ENOTSUP;
+	}
+	if (n < 0)
+		return lm_pump_read_error(p, errno);
+	ret = lm_pump_splice_out(p, (size_t)n);
+	return ret ?: n;
+}
+
+/* One piece through the buffer, as lm_pump_splice() returns. */
+static ssize_t lm_pump_copy(struct lm_pump *p)
+{
+	ssize_t n;
+	int ret;
+
+	n = read(p->in, p->buf, LM_XFER_CHUNK);
+	if (n < 0)
+		return lm_pump_read_error(p, errno);
+	if (!n)
+		return 0;
+	ret = lm_pump_write(p, p->buf, (size_t)n);
+	return ret ?: n;
+}
+
 /*
  * Copy until the end of the input (returns 0), a temporary end of a
  * PRE_COPY stream (ENOMSG: returns 1), or @limit bytes copied by this call
@@ -93,24 +215,27 @@ static int lm_pump_run(struct lm_pump *p, uint64_t limit, uint64_t *moved)
 	for (;;) {
 		if (limit && *moved >= limit)
 			return 2;
-		n = read(p->in, p->buf, LM_XFER_CHUNK);
-		if (n < 0 && errno == EINTR) {
+		n = -ENOTSUP;
+		if (!p->no_splice) {
+			n = lm_pump_splice(p);
+			if (n == -ENOTSUP) {
+				ret = lm_pump_stop_splicing(p);
+				if (ret)
+					return ret;
+			}
+		}
+		if (n == -ENOTSUP)
+			n = lm_pump_copy(p);
+		if (n == -EINTR) {
 			ret = lm_pump_report(p);
 			if (ret)
 				return ret;
 			continue;
 		}
-		if (n < 0 && errno == ENOMSG)
+		if (n == -ENOMSG)
 			return 1;
-		if (n < 0) {
-			p->failed_step = p->read_step;
-			return -errno;
-		}
-		if (!n)
-			return 0;
-		ret = lm_pump_write(p, p->buf, (size_t)n);
-		if (ret)
-			return ret;
+		if (n <= 0)
+			return (int)n;
 		*moved += (uint64_t)n;
 		p->done += (uint64_t)n;
 		ret = lm_pump_report(p);
@@ -119,15 +244,21 @@ static int lm_pump_run(struct lm_pump *p, uint64_t limit, uint64_t *moved)
 	}
 }
 
-static int lm_pump_init(struct lm_pump *p, lm_progress_cb progress, void *arg)
+static void lm_pump_init(struct lm_pump *p, lm_progress_cb progress,
+			 void *arg)
 {
 	memset(p, 0, sizeof(*p));
 	p->in = -1;
 	p->out = -1;
+	p->pipe[0] = p->pipe[1] = -1;
 	p->progress = progress;
 	p->arg = arg;
-	p->buf = malloc(LM_XFER_CHUNK);
-	return p->buf ? 0 : -ENOMEM;
+}
+
+static void lm_pump_fini(struct lm_pump *p)
+{
+	lm_pump_close_pipe(p);
+	free(p->buf);
 }
 
 /* States a save or restore may start from, and the function returns to. */
@@ -146,10 +277,9 @@ static int lm_xfer_begin(struct lm_dev *dev, uint32_t fn, struct lm_pump *p,
 			 lm_progress_cb progress, void *arg, uint32_t *orig,
 			 const char **failed_step)
 {
-	int ret = lm_pump_init(p, progress, arg);
+	int ret;
 
-	if (ret)
-		return ret;
+	lm_pump_init(p, progress, arg);
 	ret = lm_dev_fn_get_state(dev, fn, orig);
 	if (ret) {
 		*failed_step = "reading the function's state";
@@ -231,7 +361,7 @@ out:
 		res.failed_step = "allocating memory";
 	if (result)
 		*result = res;
-	free(p.buf);
+	lm_pump_fini(&p);
 	return ret;
 }
 
@@ -320,7 +450,7 @@ out:
 		res.failed_step = "allocating memory";
 	if (result)
 		*result = res;
-	free(p.buf);
+	lm_pump_fini(&p);
 	return ret;
 }
 
@@ -495,11 +625,7 @@ int lm_fn_migrate(struct lm_dev *src, uint32_t src_fn,
 	if (!m.opts.converge_bytes)
 		m.opts.converge_bytes = LM_MIGRATE_CONVERGE_BYTES;
 
-	ret = lm_pump_init(&m.pump, m.opts.progress, m.opts.arg);
-	if (ret) {
-		lm_migrate_fail(&m, ret, "allocating memory");
-		goto out;
-	}
+	lm_pump_init(&m.pump, m.opts.progress, m.opts.arg);
 	m.pump.read_step = "source: reading its stream";
 	m.pump.write_step = "destination: writing the stream";
 
@@ -540,6 +666,6 @@ out:
 		m.res.failed_step = NULL;
 	if (result)
 		*result = m.res;
-	free(m.pump.buf);
+	lm_pump_fini(&m.pump);
 	return ret;
 }

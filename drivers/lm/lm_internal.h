@@ -12,8 +12,13 @@
 #include <linux/sizes.h>
 #include <linux/uio.h>
 
-/* Payload bytes the core asks of a driver's save() per record. */
-#define LM_SAVE_CHUNK SZ_1M
+/*
+ * A save session produces one unit at a time into a buffer of this size, a
+ * record header and its payload: the payload bytes the core asks of a
+ * driver's save() per record are what is left.
+ */
+#define LM_SAVE_UNIT SZ_1M
+#define LM_SAVE_CHUNK (LM_SAVE_UNIT - sizeof(struct lm_record_header))
 static_assert(LM_SAVE_CHUNK >= LM_SAVE_MIN_LEN);
 
 /**

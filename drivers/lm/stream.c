@@ -8,14 +8,23 @@
  * session collects each unit in full, checks it, and only then hands a
  * record's payload to the driver.
  *
+ * Both also splice. A save buffer is a folio when one can be had, and
+ * splice() passes its pages on by reference; a restore session that finds
+ * a payload whole and in order in such a folio checks it and hands it to
+ * the driver there, without copying it.
+ *
  * Copyright (c) 2026 The lm authors
  */
 #include <linux/anon_inodes.h>
 #include <linux/export.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/pipe_fs_i.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/splice.h>
 #include <linux/uio.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -41,8 +50,10 @@ enum lm_restore_phase {
  * @seq: Sequence number of the next record
  * @records: DATA records produced or accepted
  * @bytes: Their payload bytes
- * @buf: Save: the unit being read out. Restore: a record's payload
- * @buf_size: Allocated size of @buf
+ * @buf: Save: the unit being read out, LM_SAVE_UNIT bytes. Restore: a
+ *	record's payload, when it is collected by copying
+ * @buf_size: Restore: allocated size of @buf
+ * @folio: Save: the folio @buf is, when it is one; pipes may hold its pages
  * @pos: Save: next byte of @buf to read. Restore: payload bytes collected
  * @len: Save: bytes of @buf that are valid. Restore: the record's length
  * @header_sent: Save: the stream header has been produced
@@ -51,6 +62,9 @@ enum lm_restore_phase {
  * @unit: Restore: the header or record header being collected
  * @unit_fill: Restore: bytes of @unit collected
  * @rec: Restore: the record header of the payload being collected
+ * @zc: Restore: the save buffer's folio the payload collected so far lies
+ *	in, by reference, when it came from a pipe in order
+ * @zc_payload: Restore: where in @zc the payload starts
  *
  * Everything but @kref and @fn is protected by the function's lock, which
  * every file operation takes after checking that the device is registered.
@@ -65,6 +79,7 @@ struct lm_stream {
 	u64 bytes;
 	void *buf;
 	size_t buf_size;
+	struct folio *folio;
 	size_t pos;
 	size_t len;
 
@@ -78,16 +93,47 @@ struct lm_stream {
 	} unit;
 	size_t unit_fill;
 	struct lm_record_header rec;
+	struct folio *zc;
+	const void *zc_payload;
 };
+
+/*
+ * Tags the folios of save buffers in &folio.private. Their bytes never
+ * change once a pipe holds their pages (a session writes a new folio while
+ * anyone else holds a reference to its old one), so a restore session may
+ * check a payload there and then pass it to the driver as it is.
+ */
+static const u8 lm_stream_folio_tag;
 
 /* The checksum of a header: XXH64 of its bytes before its checksum field. */
 #define lm_xxh64_before(ptr, type, field) xxh64(ptr, offsetof(type, field), 0)
+
+static void lm_stream_zc_put(struct lm_stream *stream)
+{
+	if (stream->zc)
+		folio_put(stream->zc);
+	stream->zc = NULL;
+	stream->zc_payload = NULL;
+}
+
+/* Collect the payload taken by reference so far in the buffer after all. */
+static void lm_stream_zc_flush(struct lm_stream *stream)
+{
+	if (!stream->zc)
+		return;
+	memcpy(stream->buf, stream->zc_payload, stream->pos);
+	lm_stream_zc_put(stream);
+}
 
 static void lm_stream_free(struct kref *kref)
 {
 	struct lm_stream *stream = container_of(kref, struct lm_stream, kref);
 
-	kvfree(stream->buf);
+	lm_stream_zc_put(stream);
+	if (stream->folio)
+		folio_put(stream->folio);
+	else
+		kvfree(stream->buf);
 	put_device(&stream->fn->lmdev->dev);
 	kfree(stream);
 }
@@ -157,6 +203,37 @@ static void lm_stream_seal_header(struct lm_stream_header *hdr,
 	hdr->checksum = cpu_to_le64(sum);
 }
 
+/*
+ * A buffer for the next unit of a save session: the current one unless a
+ * pipe still holds pages of it. A folio when one can be had, so that splice
+ * can pass it on; memory that never moves into a pipe otherwise.
+ */
+static int lm_stream_save_buf(struct lm_stream *stream)
+{
+	struct folio *folio;
+
+	if (stream->folio) {
+		if (folio_ref_count(stream->folio) == 1)
+			return 0;
+		folio_put(stream->folio);
+		stream->folio = NULL;
+		stream->buf = NULL;
+	} else if (stream->buf) {
+		return 0;
+	}
+
+	folio = folio_alloc(GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN,
+			    get_order(LM_SAVE_UNIT));
+	if (folio) {
+		folio->private = (void *)&lm_stream_folio_tag;
+		stream->folio = folio;
+		stream->buf = folio_address(folio);
+		return 0;
+	}
+	stream->buf = kvmalloc(LM_SAVE_UNIT, GFP_KERNEL_ACCOUNT);
+	return stream->buf ? 0 : -ENOMEM;
+}
+
 /* Check that the device is registered and @stream is the current session. */
 static int lm_stream_check(struct lm_stream *stream)
 {
@@ -177,12 +254,17 @@ static int lm_stream_produce(struct lm_stream *stream)
 {
 	struct lm_fn *fn = stream->fn;
 	struct lm_device *lmdev = fn->lmdev;
-	struct lm_record_header *rec = stream->buf;
-	struct lm_stream_end *end = stream->buf + sizeof(*rec);
+	struct lm_record_header *rec;
+	struct lm_stream_end *end;
 	ssize_t n;
 
 	stream->pos = 0;
 	stream->len = 0;
+	n = lm_stream_save_buf(stream);
+	if (n)
+		return n;
+	rec = stream->buf;
+	end = stream->buf + sizeof(*rec);
 
 	if (!stream->header_sent) {
 		lm_stream_seal_header(stream->buf, fn);
@@ -269,6 +351,84 @@ static ssize_t lm_stream_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return lm_stream_save_to(stream, to);
 }
 
+/*
+ * Pass the next bytes of a save session into @pipe by reference, a page at
+ * most per pipe buffer. *@copy is set when the unit is in memory that
+ * cannot go into a pipe, and nothing was passed: the caller copies then.
+ */
+static ssize_t lm_stream_splice_save(struct lm_stream *stream,
+				     struct pipe_inode_info *pipe, size_t len,
+				     bool *copy)
+{
+	struct pipe_buffer buf;
+	ssize_t done = 0;
+	size_t off, n;
+	int ret;
+
+	while (len) {
+		if (stream->pos == stream->len) {
+			if (done && fatal_signal_pending(current))
+				break;
+			ret = lm_stream_produce(stream);
+			if (ret < 0) {
+				stream->error = ret;
+				return done ?: ret;
+			}
+			if (!ret)
+				break;
+		}
+		if (!stream->folio) {
+			*copy = !done;
+			return done;
+		}
+		if (pipe_full(pipe->head, pipe->tail, pipe->max_usage))
+			break;
+
+		off = stream->pos;
+		n = min3(len, stream->len - off, PAGE_SIZE - offset_in_page(off));
+		buf = (struct pipe_buffer){
+			.ops = &nosteal_pipe_buf_ops,
+			.page = folio_page(stream->folio, off >> PAGE_SHIFT),
+			.offset = offset_in_page(off),
+			.len = n,
+		};
+		folio_get(stream->folio);
+		ret = add_to_pipe(pipe, &buf);
+		if (ret < 0)
+			return done ?: ret;
+		stream->pos += n;
+		done += n;
+		len -= n;
+	}
+
+	if (!done && !stream->end_sent &&
+	    lm_mig_state_is_precopy(stream->fn->state))
+		return -ENOMSG;
+	return done;
+}
+
+static ssize_t lm_stream_splice_read(struct file *in, loff_t *ppos,
+				     struct pipe_inode_info *pipe, size_t len,
+				     unsigned int flags)
+{
+	struct lm_stream *stream = in->private_data;
+	struct lm_fn *fn = stream->fn;
+	bool copy = false;
+	ssize_t ret;
+
+	scoped_guard(rwsem_read, &fn->lmdev->registration_lock) {
+		guard(mutex)(&fn->lock);
+		ret = lm_stream_check(stream);
+		if (ret)
+			return ret;
+		ret = lm_stream_splice_save(stream, pipe, len, &copy);
+	}
+	/* Through read_iter(), which takes the locks again. */
+	if (copy)
+		return copy_splice_read(in, ppos, pipe, len, flags);
+	return ret;
+}
+
 static int lm_stream_check_header(struct lm_stream *stream)
 {
 	const struct lm_stream_header *hdr = &stream->unit.header;
@@ -335,15 +495,15 @@ static int lm_stream_check_record_header(struct lm_stream *stream)
 	return 0;
 }
 
-static int lm_stream_accept_record(struct lm_stream *stream)
+static int lm_stream_take_record(struct lm_stream *stream,
+				 const void *payload)
 {
 	const struct lm_record_header *rec = &stream->rec;
-	const struct lm_stream_end *end = stream->buf;
+	const struct lm_stream_end *end = payload;
 	struct lm_fn *fn = stream->fn;
 	int ret;
 
-	if (le64_to_cpu(rec->payload_checksum) !=
-	    xxh64(stream->buf, stream->len, 0))
+	if (le64_to_cpu(rec->payload_checksum) != xxh64(payload, stream->len, 0))
 		return -EBADMSG;
 	stream->seq++;
 
@@ -355,13 +515,24 @@ static int lm_stream_accept_record(struct lm_stream *stream)
 		return 0;
 	}
 
-	ret = fn->lmdev->ops->restore(fn, stream->buf, stream->len);
+	ret = fn->lmdev->ops->restore(fn, payload, stream->len);
 	if (ret)
 		return ret;
 	stream->records++;
 	stream->bytes += stream->len;
 	stream->phase = LM_RESTORE_RECORD_HEADER;
 	return 0;
+}
+
+/* A whole payload: check it, then pass it on where it is. */
+static int lm_stream_accept_record(struct lm_stream *stream)
+{
+	int ret;
+
+	ret = lm_stream_take_record(stream,
+				    stream->zc ? stream->zc_payload : stream->buf);
+	lm_stream_zc_put(stream);
+	return ret;
 }
 
 /* Take what the current phase needs from @from; bytes taken or -errno. */
@@ -400,6 +571,7 @@ static ssize_t lm_stream_consume(struct lm_stream *stream,
 		return n;
 
 	case LM_RESTORE_PAYLOAD:
+		lm_stream_zc_flush(stream);
 		n = min(count, stream->len - stream->pos);
 		if (!copy_from_iter_full(stream->buf + stream->pos, n, from))
 			return -EFAULT;
@@ -438,6 +610,106 @@ VISIBLE_IF_KUNIT ssize_t lm_stream_restore_from(struct lm_stream *stream,
 	return done;
 }
 EXPORT_SYMBOL_IF_KUNIT(lm_stream_restore_from);
+
+/* @buf's folio when it is a save buffer's, whose bytes never change. */
+static struct folio *lm_stream_own_folio(const struct pipe_buffer *buf)
+{
+	struct folio *folio = page_folio(buf->page);
+
+	if (buf->ops != &nosteal_pipe_buf_ops ||
+	    folio->private != &lm_stream_folio_tag)
+		return NULL;
+	return folio;
+}
+
+/*
+ * Take payload bytes at @p in a save buffer's @folio: by reference while
+ * they continue the payload where it lies, else by copying it all.
+ */
+static ssize_t lm_stream_take_own(struct lm_stream *stream,
+				  struct folio *folio, const void *p,
+				  size_t count)
+{
+	size_t n = min(count, stream->len - stream->pos);
+	int ret;
+
+	if (!stream->zc && !stream->pos) {
+		folio_get(folio);
+		stream->zc = folio;
+		stream->zc_payload = p;
+	} else if (folio != stream->zc ||
+		   p != stream->zc_payload + stream->pos) {
+		lm_stream_zc_flush(stream);
+		memcpy(stream->buf + stream->pos, p, n);
+	}
+	stream->pos += n;
+	if (stream->pos == stream->len) {
+		ret = lm_stream_accept_record(stream);
+		if (ret)
+			return ret;
+	}
+	return n;
+}
+
+/* splice_from_pipe() actor: one pipe buffer into a restore session. */
+static int lm_stream_pipe_to_restore(struct pipe_inode_info *pipe,
+				     struct pipe_buffer *buf,
+				     struct splice_desc *sd)
+{
+	struct lm_stream *stream = sd->u.file->private_data;
+	struct folio *own = lm_stream_own_folio(buf);
+	struct lm_fn *fn = stream->fn;
+	struct iov_iter iter;
+	size_t done = 0;
+	struct kvec kv;
+	ssize_t n = 0;
+	void *base;
+
+	guard(rwsem_read)(&fn->lmdev->registration_lock);
+	guard(mutex)(&fn->lock);
+	n = lm_stream_check(stream);
+	if (n)
+		return n;
+
+	base = kmap_local_page(buf->page);
+	while (done < sd->len) {
+		kv.iov_base = base + buf->offset + done;
+		kv.iov_len = sd->len - done;
+		/* Save buffers are never highmem: their address lasts. */
+		if (own && stream->phase == LM_RESTORE_PAYLOAD &&
+		    (stream->zc || !stream->pos)) {
+			n = lm_stream_take_own(stream, own, kv.iov_base,
+					       kv.iov_len);
+		} else {
+			iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, kv.iov_len);
+			n = lm_stream_consume(stream, &iter);
+		}
+		if (n < 0) {
+			stream->error = n;
+			break;
+		}
+		done += n;
+	}
+	kunmap_local(base);
+	return done ?: n;
+}
+
+static ssize_t lm_stream_splice_write(struct pipe_inode_info *pipe,
+				      struct file *out, loff_t *ppos,
+				      size_t len, unsigned int flags)
+{
+	struct splice_desc sd = {
+		.total_len = len,
+		.flags = flags,
+		.u.file = out,
+	};
+	ssize_t ret;
+
+	pipe_lock(pipe);
+	ret = __splice_from_pipe(pipe, &sd, lm_stream_pipe_to_restore);
+	pipe_unlock(pipe);
+	return ret;
+}
 
 static ssize_t lm_stream_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
@@ -550,6 +822,8 @@ static const struct file_operations lm_stream_fops = {
 	.owner = THIS_MODULE,
 	.read_iter = lm_stream_read_iter,
 	.write_iter = lm_stream_write_iter,
+	.splice_read = lm_stream_splice_read,
+	.splice_write = lm_stream_splice_write,
 	.unlocked_ioctl = lm_stream_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = lm_stream_poll,
@@ -567,14 +841,9 @@ VISIBLE_IF_KUNIT struct lm_stream *lm_stream_alloc(struct lm_fn *fn, bool save)
 	kref_init(&stream->kref);
 	stream->fn = fn;
 	stream->save = save;
-	if (save) {
-		stream->buf_size = sizeof(struct lm_record_header) +
-				   LM_SAVE_CHUNK;
-		stream->buf = kvmalloc(stream->buf_size, GFP_KERNEL_ACCOUNT);
-		if (!stream->buf) {
-			kfree(stream);
-			return NULL;
-		}
+	if (save && lm_stream_save_buf(stream)) {
+		kfree(stream);
+		return NULL;
 	}
 	get_device(&fn->lmdev->dev);
 	return stream;

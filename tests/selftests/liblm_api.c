@@ -547,6 +547,9 @@ TEST_F(sim, cancel)
 	ASSERT_EQ(LM_MIG_STATE_RUNNING, fn_state(self->dev, 0));
 	ASSERT_EQ(digest, lm_sim_digest(&self->sim, 0));
 
+	/* A whole stream this time, with nothing of the cancelled one. */
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	lseek(fd, 0, SEEK_SET);
 	ASSERT_EQ(0, lm_fn_save(self->dev, 0, fd, NULL, NULL, NULL));
 	lseek(fd, 0, SEEK_SET);
 	memset(&log, 0, sizeof(log));
