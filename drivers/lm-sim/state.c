@@ -84,8 +84,12 @@ static void lm_sim_pages_free(struct lm_sim_fn *sfn)
 	WRITE_ONCE(sfn->initial_left, 0);
 }
 
-/* The page at @index, allocated (zeroed) if it was never written. */
-static void *lm_sim_page_get(struct lm_sim_fn *sfn, unsigned long index)
+/*
+ * The page at @index; one that was never written is allocated, with the
+ * PAGE_SIZE bytes at @src if given, else zeroed.
+ */
+static void *lm_sim_page_get_new(struct lm_sim_fn *sfn, unsigned long index,
+				 const void *src)
 {
 	void *page;
 	int ret;
@@ -98,7 +102,14 @@ static void *lm_sim_page_get(struct lm_sim_fn *sfn, unsigned long index)
 	/* A written page may be dirtied, so it needs the bitmaps. */
 	if (lm_sim_track_alloc(sfn))
 		return NULL;
-	page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	/* A page about to be overwritten whole is not cleared first. */
+	if (src) {
+		page = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+		if (page)
+			memcpy(page, src, PAGE_SIZE);
+	} else {
+		page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	}
 	if (!page)
 		return NULL;
 	ret = xa_err(xa_store(&sfn->pages, index, page, GFP_KERNEL_ACCOUNT));
@@ -108,6 +119,12 @@ static void *lm_sim_page_get(struct lm_sim_fn *sfn, unsigned long index)
 	}
 	sfn->nr_pages++;
 	return page;
+}
+
+/* The page at @index, allocated (zeroed) if it was never written. */
+static void *lm_sim_page_get(struct lm_sim_fn *sfn, unsigned long index)
+{
+	return lm_sim_page_get_new(sfn, index, NULL);
 }
 
 /* Called once the content of the page at @index has changed. */
@@ -198,11 +215,14 @@ int lm_sim_state_restore(struct lm_sim_fn *sfn, u64 offset, const void *src,
 
 	lockdep_assert_held(&sfn->lock);
 	for (done = 0; done < len; done += PAGE_SIZE, index++) {
-		void *page = lm_sim_page_get(sfn, index);
+		void *page = xa_load(&sfn->pages, index);
 
-		if (!page)
+		if (page) {
+			memcpy(page, src + done, PAGE_SIZE);
+			continue;
+		}
+		if (!lm_sim_page_get_new(sfn, index, src + done))
 			return -ENOMEM;
-		memcpy(page, src + done, PAGE_SIZE);
 	}
 	return 0;
 }

@@ -857,6 +857,205 @@ TEST_F(hostile, reset_in_resuming)
 }
 
 /*
+ * The damaged stream spliced into the restore from a pipe of user pages
+ * (vmsplice): the splice that meets the damage fails with its errno, or,
+ * when it took bytes before it, the next one does; reset recovers.
+ */
+TEST_F(hostile, spliced)
+{
+	size_t done = 0;
+	int p[2], data_fd, err = 0;
+	ssize_t n, m;
+	struct iovec iov;
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, lm_restore_start(self->dst.fd, 0, &data_fd));
+	while (!err && done < self->bad.len) {
+		iov.iov_base = self->bad.bytes + done;
+		iov.iov_len = self->bad.len - done;
+		n = vmsplice(p[1], &iov, 1, 0);
+		ASSERT_LT(0, n);
+		while (n > 0) {
+			m = splice(p[0], NULL, data_fd, NULL, n, 0);
+			if (m < 0) {
+				err = errno;
+				break;
+			}
+			ASSERT_LT(0, m);
+			n -= m;
+			done += m;
+		}
+	}
+	ASSERT_EQ(damages[variant->damage].err, err)
+		TH_LOG("%s: accepted %zu of %zu bytes",
+		       damages[variant->damage].name, done, self->bad.len);
+	if (err)
+		ASSERT_GE(self->bad.limit, done);
+	ASSERT_EQ(LM_MIG_STATE_RESUMING, lm_get_state(self->dst.fd, 0));
+	close(p[0]);
+	close(p[1]);
+	ASSERT_EQ(0, lm_reset(self->dst.fd, 0));
+	close(data_fd);
+	check_recovered(_metadata, self, variant->damage);
+}
+
+/*
+ * Splice between data files: a restore takes payload that lies in the
+ * saving session's own pages by reference, still checked. fn 0 saves,
+ * fn 1 restores.
+ */
+#define SPLICE_STATE (4 * SZ_1M)
+
+FIXTURE(spliced)
+{
+	struct lm_sim sim;
+	int pipe[2];
+	int save_fd, restore_fd;
+	uint64_t digest;
+};
+
+FIXTURE_SETUP(spliced)
+{
+	self->pipe[0] = self->pipe[1] = -1;
+	self->save_fd = self->restore_fd = -1;
+	if (!lm_sim_create(_metadata, &self->sim, 2, LM_MIG_STOP_COPY,
+			   SPLICE_STATE))
+		return;
+	ASSERT_EQ(0, lm_sim_prepare_fn(&self->sim, 0, SPLICE_STATE));
+	ASSERT_EQ(0, lm_sim_prepare_fn(&self->sim, 1, SPLICE_STATE));
+	ASSERT_EQ(0, lm_sim_fill(&self->sim, 0, SEED_SRC));
+	scribble(_metadata, &self->sim, 1, SPLICE_STATE);
+	self->digest = lm_sim_digest(&self->sim, 0);
+	ASSERT_EQ(0, pipe(self->pipe));
+	/* Room for a whole record. */
+	ASSERT_LE(SZ_1M, fcntl(self->pipe[1], F_SETPIPE_SZ, SZ_1M));
+	ASSERT_EQ(0, lm_restore_start(self->sim.fd, 1, &self->restore_fd));
+	ASSERT_EQ(0, lm_set_state(self->sim.fd, 0, LM_MIG_STATE_STOP_COPY,
+				  &self->save_fd));
+}
+
+FIXTURE_TEARDOWN(spliced)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (self->pipe[i] >= 0)
+			close(self->pipe[i]);
+	}
+	if (self->save_fd >= 0)
+		close(self->save_fd);
+	if (self->restore_fd >= 0)
+		close(self->restore_fd);
+	lm_sim_destroy(&self->sim);
+}
+
+/* Move what the pipe holds into the restore; 0 or the errno that stopped it. */
+static int spliced_drain(FIXTURE_DATA(spliced) *self, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = splice(self->pipe[0], NULL, self->restore_fd, NULL, len, 0);
+		if (n < 0)
+			return errno;
+		if (!n)
+			return EIO;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The rest of the stream, save to pipe to restore; then both run again. */
+static void spliced_finish(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(spliced) *self)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = splice(self->save_fd, NULL, self->pipe[1], NULL, SZ_1M, 0);
+		ASSERT_LE(0, n);
+		if (!n)
+			break;
+		ASSERT_EQ(0, spliced_drain(self, n));
+	}
+	ASSERT_EQ(0, lm_restore_finish(self->sim.fd, 1));
+	ASSERT_EQ(0, lm_set_state(self->sim.fd, 0, LM_MIG_STATE_RUNNING, NULL));
+	ASSERT_EQ(self->digest, lm_sim_digest(&self->sim, 1));
+	ASSERT_EQ(self->digest, lm_sim_digest(&self->sim, 0));
+}
+
+/*
+ * The stream header through the pipe, then the first record's header read
+ * out of it into @rec: the pipe holds the rest of the first record, in
+ * the saving session's pages.
+ */
+static void spliced_first_record(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(spliced) *self,
+				 struct lm_record_header *rec)
+{
+	ASSERT_EQ(HDR_SZ, splice(self->save_fd, NULL, self->pipe[1], NULL,
+				 HDR_SZ, 0));
+	ASSERT_EQ(0, spliced_drain(self, HDR_SZ));
+	ASSERT_LT(REC_SZ + PAGE_SZ, splice(self->save_fd, NULL, self->pipe[1],
+					   NULL, SZ_1M, 0));
+	ASSERT_EQ(REC_SZ, read(self->pipe[0], rec, REC_SZ));
+	ASSERT_EQ(LM_RECORD_DATA, le16toh(rec->type));
+}
+
+TEST_F(spliced, whole_stream)
+{
+	spliced_finish(_metadata, self);
+}
+
+/*
+ * A record header that forges the payload's checksum, written by the user
+ * before the saving session's own payload pages are spliced: the payload
+ * is refused (EBADMSG) and the destination recovers by reset.
+ */
+TEST_F(spliced, forged_checksum)
+{
+	struct lm_record_header rec;
+	int err;
+
+	spliced_first_record(_metadata, self, &rec);
+	rec.payload_checksum ^= htole64(1);
+	seal_record((uint8_t *)&rec, false);
+	ASSERT_EQ(REC_SZ, write(self->restore_fd, &rec, REC_SZ));
+	err = spliced_drain(self, le64toh(rec.length));
+	/* A splice that took bytes before the damage returns them first. */
+	if (!err)
+		err = spliced_drain(self, 1) ?: EIO;
+	ASSERT_EQ(EBADMSG, err);
+	ASSERT_EQ(LM_MIG_STATE_RESUMING, lm_get_state(self->sim.fd, 1));
+	ASSERT_EQ(0, lm_reset(self->sim.fd, 1));
+	ASSERT_EQ(LM_MIG_STATE_RUNNING, lm_get_state(self->sim.fd, 1));
+	ASSERT_EQ(0, lm_set_state(self->sim.fd, 0, LM_MIG_STATE_RUNNING, NULL));
+	ASSERT_EQ(self->digest, lm_sim_digest(&self->sim, 0));
+}
+
+/*
+ * A payload that starts by reference and goes on by write(): the restore
+ * collects it whole after all, and the stream goes through.
+ */
+TEST_F(spliced, payload_split)
+{
+	struct lm_record_header rec;
+	size_t rest;
+	char *buf;
+
+	spliced_first_record(_metadata, self, &rec);
+	ASSERT_EQ(REC_SZ, write(self->restore_fd, &rec, REC_SZ));
+	ASSERT_EQ(0, spliced_drain(self, PAGE_SZ));
+	rest = le64toh(rec.length) - PAGE_SZ;
+	buf = malloc(rest);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ((ssize_t)rest, read(self->pipe[0], buf, rest));
+	ASSERT_EQ(0, lm_write_pieces(self->restore_fd, buf, rest, rest, NULL));
+	free(buf);
+	spliced_finish(_metadata, self);
+}
+
+/*
  * Driver failures, armed in lm_sim to fail once with EIO at a payload
  * offset halfway through the state. fn 0 is the source, fn 1 the
  * destination.
