@@ -614,7 +614,8 @@ struct lm_xfer_result {
  * Stops the function (STOP_COPY), writes its whole stream to @out_fd and
  * returns it to the state it was in, with its device state as it was.
  * The function does not run between the two: that is the downtime of a
- * save.
+ * save. The stream moves with splice(2) where @out_fd takes it, so that it
+ * does not pass through user space, else with read() and write().
  *
  * Return: 0; -EBUSY when the function is not migratable or is migrating;
  * -errno of the state changes, of reading the data file or of writing

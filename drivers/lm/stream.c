@@ -54,6 +54,7 @@ enum lm_restore_phase {
  *	record's payload, when it is collected by copying
  * @buf_size: Restore: allocated size of @buf
  * @folio: Save: the folio @buf is, when it is one; pipes may hold its pages
+ * @spare: Save: the folio before @folio, kept for reuse once pipes let go
  * @pos: Save: next byte of @buf to read. Restore: payload bytes collected
  * @len: Save: bytes of @buf that are valid. Restore: the record's length
  * @header_sent: Save: the stream header has been produced
@@ -80,6 +81,7 @@ struct lm_stream {
 	void *buf;
 	size_t buf_size;
 	struct folio *folio;
+	struct folio *spare;
 	size_t pos;
 	size_t len;
 
@@ -130,6 +132,8 @@ static void lm_stream_free(struct kref *kref)
 	struct lm_stream *stream = container_of(kref, struct lm_stream, kref);
 
 	lm_stream_zc_put(stream);
+	if (stream->spare)
+		folio_put(stream->spare);
 	if (stream->folio)
 		folio_put(stream->folio);
 	else
@@ -205,8 +209,11 @@ static void lm_stream_seal_header(struct lm_stream_header *hdr,
 
 /*
  * A buffer for the next unit of a save session: the current one unless a
- * pipe still holds pages of it. A folio when one can be had, so that splice
- * can pass it on; memory that never moves into a pipe otherwise.
+ * pipe still holds pages of it, else the one before if no pipe does. Two
+ * are enough when the reader drains its pipe as it goes; a new one costs
+ * an allocation, cleared first where the kernel clears them all. A folio
+ * when one can be had, so that splice can pass it on; memory that never
+ * moves into a pipe otherwise.
  */
 static int lm_stream_save_buf(struct lm_stream *stream)
 {
@@ -215,7 +222,13 @@ static int lm_stream_save_buf(struct lm_stream *stream)
 	if (stream->folio) {
 		if (folio_ref_count(stream->folio) == 1)
 			return 0;
-		folio_put(stream->folio);
+		swap(stream->folio, stream->spare);
+		if (stream->folio && folio_ref_count(stream->folio) == 1) {
+			stream->buf = folio_address(stream->folio);
+			return 0;
+		}
+		if (stream->folio)
+			folio_put(stream->folio);
 		stream->folio = NULL;
 		stream->buf = NULL;
 	} else if (stream->buf) {

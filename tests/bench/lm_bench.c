@@ -7,13 +7,18 @@
  *                         liblm (lm_fn_save() into a file in memory,
  *                         lm_fn_restore() from it), and lm_fn_migrate()
  *                         without PRE_COPY (nothing stored between),
- *                         against memcpy() of MIB
+ *                         against memcpy() of MIB; then each pass over the
+ *                         bytes alone
+ *   lm_bench parallel MIB N...
+ *                         N simultaneous lm_fn_migrate() between different
+ *                         functions of one device, MIB each, against N = 1
  *   lm_bench dump N M     per-function cost of a netlink dump of a device
  *                         of N functions against one of M
  *
  * Needs lm.ko and lm_sim.ko loaded (devices=0). Prints "key value" lines
  * for the script that runs it, after a human-readable line each.
  */
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include "../selftests/lm_util.h"
@@ -76,6 +81,118 @@ static int stream_file(uint64_t size)
 	if (fallocate(fd, 0, 0, (off_t)size))
 		die("fallocate", -errno);
 	return fd;
+}
+
+/* Read a save session's whole stream with read() into a buffer; bytes. */
+static uint64_t drain_read(int data_fd)
+{
+	static char buf[MIB];
+	uint64_t total = 0;
+	ssize_t n;
+
+	while ((n = read(data_fd, buf, sizeof(buf))) > 0)
+		total += (uint64_t)n;
+	if (n < 0)
+		die("reading the stream", -errno);
+	return total;
+}
+
+/* Seconds of a save of @fn whose stream goes nowhere: to /dev/null. */
+static double pass_save_null(struct lm_dev *dev, uint32_t fn)
+{
+	struct lm_xfer_result res;
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	double t;
+	int ret;
+
+	if (fd < 0)
+		die("/dev/null", -errno);
+	t = now_s();
+	ret = lm_fn_save(dev, fn, fd, NULL, NULL, &res);
+	t = now_s() - t;
+	if (ret)
+		die(res.failed_step, ret);
+	close(fd);
+	return t;
+}
+
+/* Seconds of a save of @fn read() into a buffer of 1 MiB and dropped. */
+static double pass_save_read(struct lm_dev *dev, uint32_t fn)
+{
+	double t;
+	int fd, ret;
+
+	t = now_s();
+	ret = lm_dev_fn_set_state(dev, fn, LM_MIG_STATE_STOP_COPY, &fd);
+	if (ret)
+		die("entering STOP_COPY", ret);
+	drain_read(fd);
+	close(fd);
+	ret = lm_dev_fn_set_state(dev, fn, LM_MIG_STATE_RUNNING, NULL);
+	t = now_s() - t;
+	if (ret)
+		die("leaving STOP_COPY", ret);
+	return t;
+}
+
+/* Seconds of a restore of @fn with write() from @stream in memory. */
+static double pass_restore_write(struct lm_dev *dev, uint32_t fn,
+				 const char *stream, uint64_t len)
+{
+	uint64_t done = 0;
+	double t;
+	ssize_t n;
+	int fd, ret;
+
+	t = now_s();
+	ret = lm_dev_fn_set_state(dev, fn, LM_MIG_STATE_RESUMING, &fd);
+	if (ret)
+		die("entering RESUMING", ret);
+	while (done < len) {
+		n = write(fd, stream + done, len - done < MIB ? len - done : MIB);
+		if (n <= 0)
+			die("writing the stream", n < 0 ? -errno : -EIO);
+		done += (uint64_t)n;
+	}
+	close(fd);
+	ret = lm_dev_fn_set_state(dev, fn, LM_MIG_STATE_RUNNING, NULL);
+	t = now_s() - t;
+	if (ret)
+		die("leaving RESUMING", ret);
+	return t;
+}
+
+/* Seconds of @len bytes written into a file in memory and read back. */
+static double pass_file(const char *bytes, uint64_t len)
+{
+	static char buf[MIB];
+	int fd = stream_file(len);
+	uint64_t done;
+	double t;
+	ssize_t n;
+
+	t = now_s();
+	for (done = 0; done < len; done += (uint64_t)n) {
+		n = write(fd, bytes + done, len - done < MIB ? len - done : MIB);
+		if (n <= 0)
+			die("writing the file", n < 0 ? -errno : -EIO);
+	}
+	if (lseek(fd, 0, SEEK_SET))
+		die("rewinding the file", -errno);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	t = now_s() - t;
+	if (n < 0)
+		die("reading the file", -errno);
+	close(fd);
+	return t;
+}
+
+static void print_pass(const char *what, uint64_t mib, double t,
+		       double t_memcpy)
+{
+	printf("  %-58s %8.1f ms %6.0f MiB/s %5.2fx\n", what, t * 1e3, mib / t,
+	       t_memcpy / t);
 }
 
 static int cmd_copy(uint64_t mib)
@@ -145,10 +262,189 @@ static int cmd_copy(uint64_t mib)
 	printf("lm_fn_migrate() of %llu MiB, no pre-copy, nothing stored between: %.1f ms (%.0f MiB/s)\n",
 	       (unsigned long long)mib, t_direct * 1e3, mib / t_direct);
 
-	printf("ratio_save_restore_memcpy %.2f\n", (t_save + t_restore) / t_memcpy);
-	printf("ratio_migrate_memcpy %.2f\n", t_direct / t_memcpy);
+	/*
+	 * Each pass alone, as a throughput against memcpy() (above 1: faster
+	 * than the memcpy). The direct path is the save without its output
+	 * plus the restore from the saving session's own pages; the file
+	 * path adds the file's write and read.
+	 */
+	{
+		uint64_t len;
+		char *stream;
+		double t_null, t_read, t_write, t_file;
+		int sfd, ret2;
+
+		t_null = pass_save_null(dev, 0);
+		t_read = pass_save_read(dev, 0);
+		stream = malloc(sres.bytes);
+		if (!stream)
+			die("malloc", -ENOMEM);
+		ret2 = lm_dev_fn_set_state(dev, 0, LM_MIG_STATE_STOP_COPY, &sfd);
+		if (ret2)
+			die("entering STOP_COPY", ret2);
+		for (len = 0; len < sres.bytes;) {
+			ssize_t n = read(sfd, stream + len, sres.bytes - len);
+
+			if (n <= 0)
+				die("reading the stream", n < 0 ? -errno : -EIO);
+			len += (uint64_t)n;
+		}
+		close(sfd);
+		if ((ret2 = lm_dev_fn_set_state(dev, 0, LM_MIG_STATE_RUNNING,
+						NULL)) ||
+		    (ret2 = lm_dev_fn_reset(dev, 1)))
+			die("returning to RUNNING", ret2);
+		t_write = pass_restore_write(dev, 1, stream, len);
+		if (lm_sim_digest(&sim, 0) != lm_sim_digest(&sim, 1))
+			die("restore by write(): the states differ", -EIO);
+		/* Room for the file: the restored copy of the state goes. */
+		ret2 = lm_dev_fn_reset(dev, 1);
+		if (ret2)
+			die("reset", ret2);
+		t_file = pass_file(stream, len);
+		free(stream);
+
+		printf("where the time goes, each pass alone (throughput, x memcpy):\n");
+		print_pass("memcpy() of the state, the baseline", mib, t_memcpy,
+			   t_memcpy);
+		print_pass("save, stream dropped (driver copy + checksum)", mib,
+			   t_null, t_memcpy);
+		print_pass("save read() into 1 MiB (+ copy to user space)", mib,
+			   t_read, t_memcpy);
+		print_pass("copy to user space alone (read() - dropped)", mib,
+			   t_read - t_null, t_memcpy);
+		print_pass("restore from the saver's pages (migrate - save)", mib,
+			   t_direct - t_null, t_memcpy);
+		print_pass("restore write() from memory (copy in + checksum + driver)",
+			   mib, t_write, t_memcpy);
+		print_pass("the file: stream written to memfd and read back", mib,
+			   t_file, t_memcpy);
+		print_pass("migrate, direct (lm_fn_migrate)", mib, t_direct,
+			   t_memcpy);
+		print_pass("save into the file + restore from it", mib,
+			   t_save + t_restore, t_memcpy);
+	}
+
+	printf("ratio_save_restore_memcpy %.2f\n", t_memcpy / (t_save + t_restore));
+	printf("ratio_migrate_memcpy %.2f\n", t_memcpy / t_direct);
 	lm_dev_close(dev);
 	lm_sim_destroy(&sim);
+	return 0;
+}
+
+/* One thread of cmd_parallel(): migrates fn 2i to 2i + 1 and back. */
+struct par_job {
+	uint32_t id;
+	uint32_t fn;
+	unsigned int reps;
+	int ret;
+	const char *step;
+	pthread_barrier_t *start;
+};
+
+static void *par_run(void *arg)
+{
+	struct lm_migrate_opts opts = { .flags = LM_MIGRATE_NO_PRECOPY };
+	struct par_job *job = arg;
+	struct lm_migrate_result res;
+	struct lm_dev *dev;
+	unsigned int i;
+
+	job->ret = lm_dev_open(job->id, &dev);
+	pthread_barrier_wait(job->start);
+	if (job->ret) {
+		job->step = "lm_dev_open";
+		return NULL;
+	}
+	for (i = 0; i < job->reps && !job->ret; i++) {
+		uint32_t a = job->fn + (i & 1), b = job->fn + !(i & 1);
+
+		job->ret = lm_fn_migrate(dev, a, dev, b, &opts, &res);
+		job->step = res.failed_step;
+	}
+	lm_dev_close(dev);
+	return NULL;
+}
+
+/* Seconds for @n simultaneous migrations of @mib each, @reps times. */
+static double par_round(unsigned int n, uint64_t mib, unsigned int reps)
+{
+	struct par_job *jobs = calloc(n, sizeof(*jobs));
+	pthread_t *threads = calloc(n, sizeof(*threads));
+	pthread_barrier_t start;
+	struct lm_sim sim;
+	unsigned int i;
+	double t;
+	int ret;
+
+	if (!jobs || !threads)
+		die("calloc", -ENOMEM);
+	ret = lm_sim_new(&sim, 2 * n, LM_ALL_CAPS, mib * MIB);
+	if (ret)
+		die("creating a simulated device", ret);
+	for (i = 0; i < 2 * n; i++) {
+		ret = lm_sim_prepare_fn(&sim, i, mib * MIB);
+		if (!ret && !(i & 1))
+			ret = lm_sim_fill(&sim, i, 4242 + i);
+		if (ret)
+			die("preparing the functions", ret);
+	}
+	pthread_barrier_init(&start, NULL, n + 1);
+	for (i = 0; i < n; i++) {
+		jobs[i] = (struct par_job){
+			.id = (uint32_t)strtoul(sim.name + 2, NULL, 10),
+			.fn = 2 * i,
+			.reps = reps,
+			.start = &start,
+		};
+		if (pthread_create(&threads[i], NULL, par_run, &jobs[i]))
+			die("pthread_create", -EAGAIN);
+	}
+	pthread_barrier_wait(&start);
+	t = now_s();
+	for (i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	t = now_s() - t;
+	for (i = 0; i < n; i++) {
+		if (jobs[i].ret)
+			die(jobs[i].step ?: "migrating", jobs[i].ret);
+		if (lm_sim_digest(&sim, 2 * i) != lm_sim_digest(&sim, 2 * i + 1))
+			die("parallel migrate: the states differ", -EIO);
+	}
+	pthread_barrier_destroy(&start);
+	lm_sim_destroy(&sim);
+	free(jobs);
+	free(threads);
+	return t;
+}
+
+static int cmd_parallel(uint64_t mib, int argc, char **argv)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	double base = 0, t, rate;
+	unsigned int n, reps;
+	int i;
+
+	printf("N simultaneous migrations of %llu MiB each, between different functions of one device; %ld guest CPUs\n",
+	       (unsigned long long)mib, cpus);
+	printf("  %4s %6s %12s %10s %6s\n", "N", "MiB", "MiB/s (all)", "x N = 1",
+	       "CPUs");
+	for (i = 0; i < argc; i++) {
+		n = (unsigned int)strtoul(argv[i], NULL, 10);
+		if (!n)
+			die("N", -EINVAL);
+		/* About the same bytes at every N, so each takes a while. */
+		reps = (unsigned int)(256 / (n * mib));
+		if (reps < 2)
+			reps = 2;
+		t = par_round(n, mib, reps);
+		rate = (double)n * reps * mib / t;
+		if (!i)
+			base = rate;
+		printf("  %4u %6llu %12.0f %10.2f %6ld\n", n,
+		       (unsigned long long)n * reps * mib, rate, rate / base, cpus);
+		printf("ratio_parallel_%u %.2f\n", n, rate / base);
+	}
 	return 0;
 }
 
@@ -215,9 +511,12 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "copy"))
 		return cmd_copy(strtoull(argv[2], NULL, 10));
+	if (argc >= 4 && !strcmp(argv[1], "parallel"))
+		return cmd_parallel(strtoull(argv[2], NULL, 10), argc - 3,
+				    argv + 3);
 	if (argc == 4 && !strcmp(argv[1], "dump"))
 		return cmd_dump((unsigned int)strtoul(argv[2], NULL, 10),
 				(unsigned int)strtoul(argv[3], NULL, 10));
-	fprintf(stderr, "usage: lm_bench copy MIB | dump N M\n");
+	fprintf(stderr, "usage: lm_bench copy MIB | parallel MIB N... | dump N M\n");
 	return 2;
 }

@@ -35,6 +35,15 @@ else
 fi
 
 echo
+echo "=== (d) simultaneous migrations of different functions of one device ==="
+if lm_bench parallel 8 1 2 4 8 16 32 64 > /tmp/par.out 2>&1; then
+	grep -v ^ratio_ /tmp/par.out
+	tap_ok "bench: simultaneous migrations (states matched)"
+else
+	tap_fail "bench: simultaneous migrations" "$(cat /tmp/par.out)"
+fi
+
+echo
 echo "=== (b) netlink dump: per-function cost at 64 vs 4096 functions ==="
 if lm_bench dump 64 4096 > /tmp/dump.out 2>&1; then
 	grep -v ^ratio_ /tmp/dump.out
@@ -81,11 +90,14 @@ fi
 
 echo
 echo "=== make bench: ratios, each measured side by side in this run ==="
-echo "(a) save + restore of $COPY_MIB MiB of state through liblm / memcpy() of $COPY_MIB MiB:"
+echo "(a) throughput of save + restore of $COPY_MIB MiB of state through liblm,"
+echo "    against memcpy() of $COPY_MIB MiB (1: as fast as the memcpy):"
 echo "    the stream going straight from the saving to the restoring function"
 echo "    (lm_fn_migrate() without pre-copy): $(value ratio_migrate_memcpy /tmp/copy.out)"
 echo "    the stream stored in a file in memory between lm_fn_save() and"
 echo "    lm_fn_restore(): $(value ratio_save_restore_memcpy /tmp/copy.out)"
+echo "(d) aggregate throughput of 64 simultaneous migrations against one:"
+echo "    $(value ratio_parallel_64 /tmp/par.out) with $(nproc) guest CPUs"
 echo "(b) netlink dump, per-function cost at 4096 / at 64 functions: $(value ratio_dump_per_fn /tmp/dump.out)"
 echo "(c) stop-copy downtime of lmctl fn migrate, without / with PRE_COPY: $(awk -v a="$stop" -v b="$pre" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }') (medians of $RUNS: $stop us / $pre us)"
 echo

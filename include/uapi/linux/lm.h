@@ -454,6 +454,13 @@ struct lm_precopy_info {
  * keeps its device state and a new save session starts from scratch, while
  * LM_FN_RESET also resets the device state.
  *
+ * Data files also splice(2), both ways. A save file passes the pages its
+ * stream was produced into by reference, and never writes them again; a
+ * restore file that receives a record's payload in order in such pages
+ * checks it there and hands it to the driver without copying it. Bytes from
+ * any other pipe buffer (a file's, vmsplice(2)'d user memory) are copied
+ * first, as write() copies them, and every check above applies to both.
+ *
  * Once the session has ended (the function left the saving group or
  * RESUMING, was reset, or the device is gone) that takes precedence: reads,
  * writes and ioctls fail with EINVAL (ENODEV for a device gone), and poll()
