@@ -65,6 +65,9 @@ struct platform_device;
  * @pages: The state, page index -> page (its kernel address); a page that
  *	was never written is absent and reads as zeros
  * @nr_pages: Pages in @pages
+ * @spare: Restore: the pages the state had before the session (linked by
+ *	their &page.lru), reused for the pages it receives, in lm_ops
+ *	callbacks only; freed when it ends
  * @initial: Pages of the save session's initial image not saved yet
  * @dirty: Pages written since they were last saved. Both bitmaps are
  *	allocated, in one piece, with the first page or save session; a bit
@@ -116,6 +119,7 @@ struct lm_sim_fn {
 	u64 memory;
 	struct xarray pages;
 	unsigned long nr_pages;
+	struct list_head spare;
 	unsigned long *initial;
 	unsigned long *dirty;
 	unsigned long initial_left;
@@ -199,6 +203,8 @@ void lm_sim_state_destroy(struct lm_sim_fn *sfn);
 void lm_sim_state_clear(struct lm_sim_fn *sfn);
 void lm_sim_state_set_file(struct lm_sim_fn *sfn, struct dentry *file);
 void lm_sim_state_resize(struct lm_sim_fn *sfn, u64 memory);
+void lm_sim_state_restore_begin(struct lm_sim_fn *sfn);
+void lm_sim_state_restore_end(struct lm_sim_fn *sfn);
 int lm_sim_state_restore(struct lm_sim_fn *sfn, u64 offset, const void *src,
 			 size_t len);
 ssize_t lm_sim_state_read(struct lm_sim_fn *sfn, char __user *ubuf,

@@ -210,7 +210,7 @@ static void lm_sim_save_end(struct lm_sim_fn *sfn)
 
 static void lm_sim_restore_begin(struct lm_sim_fn *sfn)
 {
-	lm_sim_state_clear(sfn);
+	lm_sim_state_restore_begin(sfn);
 	scoped_guard(mutex, &sfn->lock)
 		sfn->restored_bytes = 0;
 	sfn->session = LM_SIM_SESSION_RESTORE;
@@ -246,6 +246,7 @@ static int lm_sim_step(struct lm_fn *fn, enum lm_mig_state cur,
 		if (!sfn->desc_done)
 			return -EINVAL;
 		sfn->session = LM_SIM_SESSION_NONE;
+		lm_sim_state_restore_end(sfn);
 	}
 	if (!lm_mig_state_is_saving(cur) && lm_mig_state_is_saving(next)) {
 		ret = lm_sim_save_begin(sfn);

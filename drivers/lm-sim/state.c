@@ -42,6 +42,7 @@ void lm_sim_state_init(struct lm_sim_fn *sfn, u64 memory)
 {
 	mutex_init(&sfn->lock);
 	xa_init(&sfn->pages);
+	INIT_LIST_HEAD(&sfn->spare);
 	INIT_DELAYED_WORK(&sfn->writer, lm_sim_writer_fn);
 	sfn->memory = memory;
 	/* Functions start in RUNNING. */
@@ -64,24 +65,48 @@ static int lm_sim_track_alloc(struct lm_sim_fn *sfn)
 	return 0;
 }
 
-/* Zeroes the state: frees every page, and the tracking bitmaps with them. */
-static void lm_sim_pages_free(struct lm_sim_fn *sfn)
+static void lm_sim_spare_free(struct lm_sim_fn *sfn)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &sfn->spare, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+		cond_resched();
+	}
+}
+
+/*
+ * Zeroes the state: frees every page, or with @keep makes it a spare, and
+ * frees the tracking bitmaps.
+ */
+static void lm_sim_pages_drop(struct lm_sim_fn *sfn, bool keep)
 {
 	unsigned long index;
 	void *page;
 
 	lockdep_assert_held(&sfn->lock);
 	xa_for_each(&sfn->pages, index, page) {
-		free_page((unsigned long)page);
+		if (keep)
+			list_add(&virt_to_page(page)->lru, &sfn->spare);
+		else
+			free_page((unsigned long)page);
 		cond_resched();
 	}
 	xa_destroy(&sfn->pages);
 	sfn->nr_pages = 0;
+	if (!keep)
+		lm_sim_spare_free(sfn);
 
 	kvfree(sfn->initial);
 	sfn->initial = NULL;
 	sfn->dirty = NULL;
 	WRITE_ONCE(sfn->initial_left, 0);
+}
+
+static void lm_sim_pages_free(struct lm_sim_fn *sfn)
+{
+	lm_sim_pages_drop(sfn, false);
 }
 
 /*
@@ -102,9 +127,20 @@ static void *lm_sim_page_get_new(struct lm_sim_fn *sfn, unsigned long index,
 	/* A written page may be dirtied, so it needs the bitmaps. */
 	if (lm_sim_track_alloc(sfn))
 		return NULL;
-	/* A page about to be overwritten whole is not cleared first. */
+	/*
+	 * A page about to be overwritten whole is not cleared first, and a
+	 * restore reuses the pages the state had.
+	 */
 	if (src) {
-		page = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+		struct page *spare = list_first_entry_or_null(&sfn->spare,
+							      struct page, lru);
+
+		if (spare) {
+			list_del(&spare->lru);
+			page = page_address(spare);
+		} else {
+			page = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+		}
 		if (page)
 			memcpy(page, src, PAGE_SIZE);
 	} else {
@@ -196,6 +232,30 @@ void lm_sim_state_resize(struct lm_sim_fn *sfn, u64 memory)
 		sfn->memory = memory;
 	}
 	lm_sim_state_file_resize(sfn);
+}
+
+/**
+ * lm_sim_state_restore_begin - Zero the state for a restore session
+ * @sfn: The function, with no data session open
+ *
+ * Like lm_sim_state_clear(), but the pages are kept as spares, which the
+ * pages the session receives reuse: a device's memory is there to be
+ * overwritten, and the kernel may clear every page it allocates.
+ */
+void lm_sim_state_restore_begin(struct lm_sim_fn *sfn)
+{
+	guard(mutex)(&sfn->lock);
+	lm_sim_pages_drop(sfn, true);
+}
+
+/**
+ * lm_sim_state_restore_end - Free the spares a restore session left
+ * @sfn: The function, leaving RESUMING
+ */
+void lm_sim_state_restore_end(struct lm_sim_fn *sfn)
+{
+	guard(mutex)(&sfn->lock);
+	lm_sim_spare_free(sfn);
 }
 
 /**

@@ -195,15 +195,73 @@ static void print_pass(const char *what, uint64_t mib, double t,
 	       t_memcpy / t);
 }
 
+/*
+ * Give the destination, fn 1, a state of its own to be overwritten (a
+ * device's memory is there), or none at all (@empty: lm_sim then allocates
+ * each page as it arrives).
+ */
+static void dest_prepare(struct lm_dev *dev, const struct lm_sim *sim,
+			 bool empty)
+{
+	int ret = lm_dev_fn_reset(dev, 1);
+
+	if (!ret && !empty)
+		ret = lm_sim_fill(sim, 1, 777);
+	if (ret)
+		die("preparing the destination", ret);
+}
+
+/* Seconds of lm_fn_migrate() of fn 0 into fn 1, checked. */
+static double timed_migrate(struct lm_dev *dev, const struct lm_sim *sim)
+{
+	struct lm_migrate_opts opts = { .flags = LM_MIGRATE_NO_PRECOPY };
+	struct lm_migrate_result res;
+	double t;
+	int ret;
+
+	t = now_s();
+	ret = lm_fn_migrate(dev, 0, dev, 1, &opts, &res);
+	t = now_s() - t;
+	if (ret)
+		die(res.failed_step, ret);
+	if (lm_sim_digest(sim, 0) != lm_sim_digest(sim, 1))
+		die("migrate: the states differ", -EIO);
+	return t;
+}
+
+/* fn 0's whole stream, read into memory; its length in *@len. */
+static char *stream_in_memory(struct lm_dev *dev, uint64_t size, uint64_t *len)
+{
+	char *stream = malloc(size);
+	ssize_t n;
+	int fd, ret;
+
+	if (!stream)
+		die("malloc", -ENOMEM);
+	ret = lm_dev_fn_set_state(dev, 0, LM_MIG_STATE_STOP_COPY, &fd);
+	if (ret)
+		die("entering STOP_COPY", ret);
+	for (*len = 0; *len < size; *len += (uint64_t)n) {
+		n = read(fd, stream + *len, size - *len);
+		if (n <= 0)
+			die("reading the stream", n < 0 ? -errno : -EIO);
+	}
+	close(fd);
+	ret = lm_dev_fn_set_state(dev, 0, LM_MIG_STATE_RUNNING, NULL);
+	if (ret)
+		die("leaving STOP_COPY", ret);
+	return stream;
+}
+
 static int cmd_copy(uint64_t mib)
 {
-	uint64_t bytes = mib * MIB, stream;
-	struct lm_migrate_opts opts = { .flags = LM_MIGRATE_NO_PRECOPY };
-	struct lm_migrate_result mres;
+	uint64_t bytes = mib * MIB, size, len;
 	struct lm_xfer_result sres, rres;
-	double t_memcpy, t_save, t_restore, t_direct;
+	double t_memcpy, t_save, t_restore, t_direct, t_empty;
+	double t_null, t_read, t_write, t_file;
 	struct lm_sim sim;
 	struct lm_dev *dev;
+	char *stream;
 	uint32_t id;
 	int fd, ret;
 
@@ -222,11 +280,13 @@ static int cmd_copy(uint64_t mib)
 	ret = lm_dev_open(id, &dev);
 	if (ret)
 		die("lm_dev_open", ret);
-	ret = lm_dev_fn_data_size(dev, 0, &stream);
+	ret = lm_dev_fn_data_size(dev, 0, &size);
 	if (ret)
 		die("lm_dev_fn_data_size", ret);
 
-	fd = stream_file(stream);
+	/* Through a file in memory. */
+	dest_prepare(dev, &sim, false);
+	fd = stream_file(size);
 	t_save = now_s();
 	ret = lm_fn_save(dev, 0, fd, NULL, NULL, &sres);
 	t_save = now_s() - t_save;
@@ -245,88 +305,57 @@ static int cmd_copy(uint64_t mib)
 	printf("lm_fn_save() of %llu MiB: %.1f ms; lm_fn_restore(): %.1f ms; %llu stream bytes\n",
 	       (unsigned long long)mib, t_save * 1e3, t_restore * 1e3,
 	       (unsigned long long)sres.bytes);
-	printf("save + restore of %llu MiB through liblm: %.1f ms (%.0f MiB/s)\n",
-	       (unsigned long long)mib, (t_save + t_restore) * 1e3,
-	       mib / (t_save + t_restore));
 
-	ret = lm_dev_fn_reset(dev, 1);
-	if (ret)
-		die("reset", ret);
-	t_direct = now_s();
-	ret = lm_fn_migrate(dev, 0, dev, 1, &opts, &mres);
-	t_direct = now_s() - t_direct;
-	if (ret)
-		die(mres.failed_step, ret);
+	/* Straight from one function into the other. */
+	dest_prepare(dev, &sim, false);
+	t_direct = timed_migrate(dev, &sim);
+	dest_prepare(dev, &sim, true);
+	t_empty = timed_migrate(dev, &sim);
+
+	/* Each pass alone. */
+	t_null = pass_save_null(dev, 0);
+	t_read = pass_save_read(dev, 0);
+	stream = stream_in_memory(dev, sres.bytes, &len);
+	dest_prepare(dev, &sim, false);
+	t_write = pass_restore_write(dev, 1, stream, len);
 	if (lm_sim_digest(&sim, 0) != lm_sim_digest(&sim, 1))
-		die("migrate: the states differ", -EIO);
-	printf("lm_fn_migrate() of %llu MiB, no pre-copy, nothing stored between: %.1f ms (%.0f MiB/s)\n",
-	       (unsigned long long)mib, t_direct * 1e3, mib / t_direct);
+		die("restore by write(): the states differ", -EIO);
+	/* Room for the file: the restored copy of the state goes. */
+	dest_prepare(dev, &sim, true);
+	t_file = pass_file(stream, len);
+	free(stream);
 
 	/*
-	 * Each pass alone, as a throughput against memcpy() (above 1: faster
-	 * than the memcpy). The direct path is the save without its output
-	 * plus the restore from the saving session's own pages; the file
-	 * path adds the file's write and read.
+	 * As throughputs against memcpy() (above 1: faster than the memcpy).
+	 * The direct path is the save without its output plus the restore
+	 * from the saving session's own pages; the file path adds the file.
 	 */
-	{
-		uint64_t len;
-		char *stream;
-		double t_null, t_read, t_write, t_file;
-		int sfd, ret2;
-
-		t_null = pass_save_null(dev, 0);
-		t_read = pass_save_read(dev, 0);
-		stream = malloc(sres.bytes);
-		if (!stream)
-			die("malloc", -ENOMEM);
-		ret2 = lm_dev_fn_set_state(dev, 0, LM_MIG_STATE_STOP_COPY, &sfd);
-		if (ret2)
-			die("entering STOP_COPY", ret2);
-		for (len = 0; len < sres.bytes;) {
-			ssize_t n = read(sfd, stream + len, sres.bytes - len);
-
-			if (n <= 0)
-				die("reading the stream", n < 0 ? -errno : -EIO);
-			len += (uint64_t)n;
-		}
-		close(sfd);
-		if ((ret2 = lm_dev_fn_set_state(dev, 0, LM_MIG_STATE_RUNNING,
-						NULL)) ||
-		    (ret2 = lm_dev_fn_reset(dev, 1)))
-			die("returning to RUNNING", ret2);
-		t_write = pass_restore_write(dev, 1, stream, len);
-		if (lm_sim_digest(&sim, 0) != lm_sim_digest(&sim, 1))
-			die("restore by write(): the states differ", -EIO);
-		/* Room for the file: the restored copy of the state goes. */
-		ret2 = lm_dev_fn_reset(dev, 1);
-		if (ret2)
-			die("reset", ret2);
-		t_file = pass_file(stream, len);
-		free(stream);
-
-		printf("where the time goes, each pass alone (throughput, x memcpy):\n");
-		print_pass("memcpy() of the state, the baseline", mib, t_memcpy,
-			   t_memcpy);
-		print_pass("save, stream dropped (driver copy + checksum)", mib,
-			   t_null, t_memcpy);
-		print_pass("save read() into 1 MiB (+ copy to user space)", mib,
-			   t_read, t_memcpy);
-		print_pass("copy to user space alone (read() - dropped)", mib,
-			   t_read - t_null, t_memcpy);
-		print_pass("restore from the saver's pages (migrate - save)", mib,
-			   t_direct - t_null, t_memcpy);
-		print_pass("restore write() from memory (copy in + checksum + driver)",
-			   mib, t_write, t_memcpy);
-		print_pass("the file: stream written to memfd and read back", mib,
-			   t_file, t_memcpy);
-		print_pass("migrate, direct (lm_fn_migrate)", mib, t_direct,
-			   t_memcpy);
-		print_pass("save into the file + restore from it", mib,
-			   t_save + t_restore, t_memcpy);
-	}
+	printf("where the time goes, each pass alone (throughput, x memcpy):\n");
+	print_pass("memcpy() of the state, the baseline", mib, t_memcpy,
+		   t_memcpy);
+	print_pass("save, stream dropped (driver copy + checksum)", mib, t_null,
+		   t_memcpy);
+	print_pass("save read() into 1 MiB (+ copy to user space)", mib, t_read,
+		   t_memcpy);
+	print_pass("copy to user space alone (read() - dropped)", mib,
+		   t_read - t_null, t_memcpy);
+	print_pass("restore from the saver's pages (migrate - save)", mib,
+		   t_direct - t_null, t_memcpy);
+	print_pass("the same into a function with no pages (allocated)", mib,
+		   t_empty - t_null, t_memcpy);
+	print_pass("restore write() from memory (copy in + checksum + driver)",
+		   mib, t_write, t_memcpy);
+	print_pass("the file: stream written to memfd and read back", mib,
+		   t_file, t_memcpy);
+	print_pass("migrate, direct (lm_fn_migrate)", mib, t_direct, t_memcpy);
+	print_pass("migrate, direct, into a function with no pages", mib,
+		   t_empty, t_memcpy);
+	print_pass("save into the file + restore from it", mib,
+		   t_save + t_restore, t_memcpy);
 
 	printf("ratio_save_restore_memcpy %.2f\n", t_memcpy / (t_save + t_restore));
 	printf("ratio_migrate_memcpy %.2f\n", t_memcpy / t_direct);
+	printf("ratio_migrate_empty_memcpy %.2f\n", t_memcpy / t_empty);
 	lm_dev_close(dev);
 	lm_sim_destroy(&sim);
 	return 0;
