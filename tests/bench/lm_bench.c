@@ -9,6 +9,8 @@
  *                         without PRE_COPY (nothing stored between),
  *                         against memcpy() of MIB; then each pass over the
  *                         bytes alone
+ *   lm_bench migrate MIB  one lm_fn_migrate() of MIB into a function holding
+ *                         state, nothing else timed (for a profiler)
  *   lm_bench parallel MIB N...
  *                         N simultaneous lm_fn_migrate() between different
  *                         functions of one device, MIB each, against N = 1
@@ -361,6 +363,64 @@ static int cmd_copy(uint64_t mib)
 	return 0;
 }
 
+/*
+ * Tell "perf record --control fifo:CTL,ACK" (started with -D -1) to record
+ * or stop, when LM_BENCH_PERF_CTL and LM_BENCH_PERF_ACK name its fifos.
+ */
+static void profile_control(const char *cmd)
+{
+	const char *ctl = getenv("LM_BENCH_PERF_CTL");
+	const char *ack = getenv("LM_BENCH_PERF_ACK");
+	char reply[16];
+	FILE *f;
+
+	if (!ctl || !ack)
+		return;
+	f = fopen(ctl, "w");
+	if (!f || fprintf(f, "%s\n", cmd) < 0 || fclose(f))
+		die("the profiler's control fifo", -errno);
+	f = fopen(ack, "r");
+	if (!f || !fgets(reply, sizeof(reply), f))
+		die("the profiler's ack fifo", -EIO);
+	fclose(f);
+}
+
+static int cmd_migrate(uint64_t mib)
+{
+	struct lm_migrate_opts opts = { .flags = LM_MIGRATE_NO_PRECOPY };
+	struct lm_migrate_result res;
+	struct lm_sim sim;
+	struct lm_dev *dev;
+	double t;
+	int ret;
+
+	ret = lm_sim_new(&sim, 2, LM_ALL_CAPS, mib * MIB);
+	if (ret)
+		die("creating a simulated device", ret);
+	if ((ret = lm_sim_prepare_fn(&sim, 0, mib * MIB)) ||
+	    (ret = lm_sim_prepare_fn(&sim, 1, mib * MIB)) ||
+	    (ret = lm_sim_fill(&sim, 0, 4242)))
+		die("preparing the functions", ret);
+	ret = lm_dev_open((uint32_t)strtoul(sim.name + 2, NULL, 10), &dev);
+	if (ret)
+		die("lm_dev_open", ret);
+	dest_prepare(dev, &sim, false);
+	profile_control("enable");
+	t = now_s();
+	ret = lm_fn_migrate(dev, 0, dev, 1, &opts, &res);
+	t = now_s() - t;
+	profile_control("disable");
+	if (ret)
+		die(res.failed_step, ret);
+	if (lm_sim_digest(&sim, 0) != lm_sim_digest(&sim, 1))
+		die("migrate: the states differ", -EIO);
+	printf("lm_fn_migrate() of %llu MiB: %.1f ms\n", (unsigned long long)mib,
+	       t * 1e3);
+	lm_dev_close(dev);
+	lm_sim_destroy(&sim);
+	return 0;
+}
+
 /* One thread of cmd_parallel(): migrates fn 2i to 2i + 1 and back. */
 struct par_job {
 	uint32_t id;
@@ -540,12 +600,14 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "copy"))
 		return cmd_copy(strtoull(argv[2], NULL, 10));
+	if (argc == 3 && !strcmp(argv[1], "migrate"))
+		return cmd_migrate(strtoull(argv[2], NULL, 10));
 	if (argc >= 4 && !strcmp(argv[1], "parallel"))
 		return cmd_parallel(strtoull(argv[2], NULL, 10), argc - 3,
 				    argv + 3);
 	if (argc == 4 && !strcmp(argv[1], "dump"))
 		return cmd_dump((unsigned int)strtoul(argv[2], NULL, 10),
 				(unsigned int)strtoul(argv[3], NULL, 10));
-	fprintf(stderr, "usage: lm_bench copy MIB | parallel MIB N... | dump N M\n");
+	fprintf(stderr, "usage: lm_bench copy MIB | migrate MIB | parallel MIB N... | dump N M\n");
 	return 2;
 }

@@ -14,9 +14,14 @@ mkdir -p build/results
 # 1 GiB of state in each of two functions, the saved stream between, and
 # a copy of it in memory for the passes measured alone.
 rc=0
+# perf, where the machine has it, profiles one migration in the guest.
+perf=()
+if command -v perf > /dev/null; then
+	perf=(--bin "$(command -v perf)")
+fi
 bash tests/vm/run.sh --name bench --mem 6144 --timeout 1800 \
 	--module drivers/lm/lm.ko --module drivers/lm-sim/lm_sim.ko \
-	--bin build/bench/lm_bench --bin build/cli/lmctl --bin jq \
+	--bin build/bench/lm_bench --bin build/cli/lmctl --bin jq "${perf[@]}" \
 	--file build/lib/liblm.so.1:/lm/lib/liblm.so.1 \
 	--file tests/guest/bench.sh:/lm/bench.sh \
 	-- sh /lm/bench.sh "${1:-1024}" "${2:-256}" "${3:-64}" || rc=1

@@ -12,6 +12,7 @@ BUSY=$3
 D=/sys/kernel/debug/lm_sim
 MIB=1048576
 RUNS=3
+PROFILE_MIB=256
 
 insmod /lm/modules/lm.ko && insmod /lm/modules/lm_sim.ko devices=0 || exit 1
 
@@ -32,6 +33,42 @@ if lm_bench copy "$COPY_MIB" > /tmp/copy.out 2>&1; then
 	tap_ok "bench: save + restore through liblm"
 else
 	tap_fail "bench: save + restore through liblm" "$(cat /tmp/copy.out)"
+fi
+
+echo
+echo "=== (a') one lm_fn_migrate() of $PROFILE_MIB MiB, profiled: kernel time by pass ==="
+if command -v perf > /dev/null; then
+	rm -f /tmp/perf.ctl /tmp/perf.ack
+	mkfifo /tmp/perf.ctl /tmp/perf.ack
+	if LM_BENCH_PERF_CTL=/tmp/perf.ctl LM_BENCH_PERF_ACK=/tmp/perf.ack \
+	   perf record -q -e cpu-clock -F 2000 -D -1 \
+		--control fifo:/tmp/perf.ctl,/tmp/perf.ack -o /tmp/perf.data \
+		-- lm_bench migrate "$PROFILE_MIB" > /tmp/prof.out 2>&1 &&
+	   perf report -i /tmp/perf.data --no-children --sort sym --stdio -q \
+		> /tmp/perf.txt 2>/dev/null; then
+		cat /tmp/prof.out
+		# Each symbol's share into the pass it belongs to.
+		awk '{
+			pct = $1; sub(/%/, "", pct); sym = $3
+			if (sym ~ /xxh64/) k = "checksum (XXH64 of each record, saved and restored)"
+			else if (sym ~ /^lm_sim_/) k = "driver: lm_sim saving and restoring pages (its copies inlined)"
+			else if (sym ~ /^x[ad]s?_|^xa_|^__xa_/) k = "driver: lm_sim looking up its pages (xarray)"
+			else if (sym ~ /memcpy|memmove|copy_user|_copy_to_iter|_copy_from_iter|copy_page|rep_movs/) k = "copies by the kernel (memcpy, to or from user space)"
+			else if (sym ~ /clear_page/) k = "pages cleared by the allocator"
+			else if (sym ~ /splice|pipe|lm_stream|folio/) k = "the core: stream, splice, pipe buffers"
+			else if ($2 == "[.]") k = "user space (liblm, lm_bench)"
+			else k = "the rest of the kernel"
+			share[k] += pct
+		} END { for (k in share) printf "  %5.1f%%  %s\n", share[k], k }' \
+			/tmp/perf.txt | sort -rn
+		echo "  (the busiest symbols:)"
+		head -8 /tmp/perf.txt
+		tap_ok "bench: profile of a migration"
+	else
+		tap_fail "bench: profile of a migration" "$(cat /tmp/prof.out)"
+	fi
+else
+	echo "perf is not on this machine: no profile"
 fi
 
 echo
