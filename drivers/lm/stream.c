@@ -664,6 +664,33 @@ static ssize_t lm_stream_take_own(struct lm_stream *stream,
 	return n;
 }
 
+/*
+ * Take payload bytes at @p in any other pipe buffer's page, by copying them:
+ * a page at a time when they come as whole pages (a file's do), a copy of
+ * constant size being the fastest there is.
+ */
+static ssize_t lm_stream_take_copy(struct lm_stream *stream, const void *p,
+				   size_t count)
+{
+	size_t n = min(count, stream->len - stream->pos);
+	int ret;
+
+	lm_stream_zc_flush(stream);
+	if (n >= PAGE_SIZE) {
+		n = PAGE_SIZE;
+		memcpy(stream->buf + stream->pos, p, PAGE_SIZE);
+	} else {
+		memcpy(stream->buf + stream->pos, p, n);
+	}
+	stream->pos += n;
+	if (stream->pos == stream->len) {
+		ret = lm_stream_accept_record(stream);
+		if (ret)
+			return ret;
+	}
+	return n;
+}
+
 /* splice_from_pipe() actor: one pipe buffer into a restore session. */
 static int lm_stream_pipe_to_restore(struct pipe_inode_info *pipe,
 				     struct pipe_buffer *buf,
@@ -693,6 +720,9 @@ static int lm_stream_pipe_to_restore(struct pipe_inode_info *pipe,
 		    (stream->zc || !stream->pos)) {
 			n = lm_stream_take_own(stream, own, kv.iov_base,
 					       kv.iov_len);
+		} else if (stream->phase == LM_RESTORE_PAYLOAD) {
+			n = lm_stream_take_copy(stream, kv.iov_base,
+						kv.iov_len);
 		} else {
 			iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, kv.iov_len);
 			n = lm_stream_consume(stream, &iter);
