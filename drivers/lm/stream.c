@@ -313,6 +313,36 @@ static int lm_stream_produce(struct lm_stream *stream)
 	return 1;
 }
 
+/*
+ * Make sure the save buffer has bytes to hand out, producing the next unit
+ * once it is drained: 1 when it has, 0 when there is nothing for now or any
+ * more, or when a fatal signal stops a transfer that moved @done bytes;
+ * -errno, which stays the session's.
+ */
+static int lm_stream_save_ready(struct lm_stream *stream, ssize_t done)
+{
+	int ret;
+
+	if (stream->pos < stream->len)
+		return 1;
+	if (done && fatal_signal_pending(current))
+		return 0;
+	ret = lm_stream_produce(stream);
+	/* What was read stays read; the error is next. */
+	if (ret < 0)
+		stream->error = ret;
+	return ret;
+}
+
+/* What a transfer out of a save session that moved @done bytes returns. */
+static ssize_t lm_stream_save_done(struct lm_stream *stream, ssize_t done)
+{
+	if (!done && !stream->end_sent &&
+	    lm_mig_state_is_precopy(stream->fn->state))
+		return -ENOMSG;
+	return done;
+}
+
 /* Fill @to from a save session; bytes, -ENOMSG at a temporary end, -errno. */
 VISIBLE_IF_KUNIT ssize_t lm_stream_save_to(struct lm_stream *stream,
 					   struct iov_iter *to)
@@ -322,18 +352,11 @@ VISIBLE_IF_KUNIT ssize_t lm_stream_save_to(struct lm_stream *stream,
 	int ret;
 
 	while (iov_iter_count(to)) {
-		if (stream->pos == stream->len) {
-			if (done && fatal_signal_pending(current))
-				break;
-			ret = lm_stream_produce(stream);
-			if (ret < 0) {
-				/* What was read stays read; the error is next. */
-				stream->error = ret;
-				return done ?: ret;
-			}
-			if (!ret)
-				break;
-		}
+		ret = lm_stream_save_ready(stream, done);
+		if (ret < 0)
+			return done ?: ret;
+		if (!ret)
+			break;
 		n = min(iov_iter_count(to), stream->len - stream->pos);
 		copied = copy_to_iter(stream->buf + stream->pos, n, to);
 		stream->pos += copied;
@@ -341,11 +364,7 @@ VISIBLE_IF_KUNIT ssize_t lm_stream_save_to(struct lm_stream *stream,
 		if (copied < n)
 			return done ?: -EFAULT;
 	}
-
-	if (!done && !stream->end_sent &&
-	    lm_mig_state_is_precopy(stream->fn->state))
-		return -ENOMSG;
-	return done;
+	return lm_stream_save_done(stream, done);
 }
 EXPORT_SYMBOL_IF_KUNIT(lm_stream_save_to);
 
@@ -379,17 +398,11 @@ static ssize_t lm_stream_splice_save(struct lm_stream *stream,
 	int ret;
 
 	while (len) {
-		if (stream->pos == stream->len) {
-			if (done && fatal_signal_pending(current))
-				break;
-			ret = lm_stream_produce(stream);
-			if (ret < 0) {
-				stream->error = ret;
-				return done ?: ret;
-			}
-			if (!ret)
-				break;
-		}
+		ret = lm_stream_save_ready(stream, done);
+		if (ret < 0)
+			return done ?: ret;
+		if (!ret)
+			break;
 		if (!stream->folio) {
 			*copy = !done;
 			return done;
@@ -413,11 +426,7 @@ static ssize_t lm_stream_splice_save(struct lm_stream *stream,
 		done += n;
 		len -= n;
 	}
-
-	if (!done && !stream->end_sent &&
-	    lm_mig_state_is_precopy(stream->fn->state))
-		return -ENOMSG;
-	return done;
+	return lm_stream_save_done(stream, done);
 }
 
 static ssize_t lm_stream_splice_read(struct file *in, loff_t *ppos,
@@ -548,6 +557,20 @@ static int lm_stream_accept_record(struct lm_stream *stream)
 	return ret;
 }
 
+/* @n more payload bytes collected: the record is taken once it is whole. */
+static ssize_t lm_stream_took(struct lm_stream *stream, size_t n)
+{
+	int ret;
+
+	stream->pos += n;
+	if (stream->pos == stream->len) {
+		ret = lm_stream_accept_record(stream);
+		if (ret)
+			return ret;
+	}
+	return n;
+}
+
 /* Take what the current phase needs from @from; bytes taken or -errno. */
 static ssize_t lm_stream_consume(struct lm_stream *stream,
 				 struct iov_iter *from)
@@ -588,13 +611,7 @@ static ssize_t lm_stream_consume(struct lm_stream *stream,
 		n = min(count, stream->len - stream->pos);
 		if (!copy_from_iter_full(stream->buf + stream->pos, n, from))
 			return -EFAULT;
-		stream->pos += n;
-		if (stream->pos == stream->len) {
-			ret = lm_stream_accept_record(stream);
-			if (ret)
-				return ret;
-		}
-		return n;
+		return lm_stream_took(stream, n);
 
 	case LM_RESTORE_DONE:
 	default:
@@ -636,44 +653,14 @@ static struct folio *lm_stream_own_folio(const struct pipe_buffer *buf)
 }
 
 /*
- * Take payload bytes at @p in a save buffer's @folio: by reference while
- * they continue the payload where it lies, else by copying it all.
- */
-static ssize_t lm_stream_take_own(struct lm_stream *stream,
-				  struct folio *folio, const void *p,
-				  size_t count)
-{
-	size_t n = min(count, stream->len - stream->pos);
-	int ret;
-
-	if (!stream->zc && !stream->pos) {
-		folio_get(folio);
-		stream->zc = folio;
-		stream->zc_payload = p;
-	} else if (folio != stream->zc ||
-		   p != stream->zc_payload + stream->pos) {
-		lm_stream_zc_flush(stream);
-		memcpy(stream->buf + stream->pos, p, n);
-	}
-	stream->pos += n;
-	if (stream->pos == stream->len) {
-		ret = lm_stream_accept_record(stream);
-		if (ret)
-			return ret;
-	}
-	return n;
-}
-
-/*
- * Take payload bytes at @p in any other pipe buffer's page, by copying them:
- * a page at a time when they come as whole pages (a file's do), a copy of
+ * Take payload bytes at @p in any pipe buffer's page by copying them: a
+ * page at a time when they come as whole pages (a file's do), a copy of
  * constant size being the fastest there is.
  */
 static ssize_t lm_stream_take_copy(struct lm_stream *stream, const void *p,
 				   size_t count)
 {
 	size_t n = min(count, stream->len - stream->pos);
-	int ret;
 
 	lm_stream_zc_flush(stream);
 	if (n >= PAGE_SIZE) {
@@ -682,13 +669,26 @@ static ssize_t lm_stream_take_copy(struct lm_stream *stream, const void *p,
 	} else {
 		memcpy(stream->buf + stream->pos, p, n);
 	}
-	stream->pos += n;
-	if (stream->pos == stream->len) {
-		ret = lm_stream_accept_record(stream);
-		if (ret)
-			return ret;
+	return lm_stream_took(stream, n);
+}
+
+/*
+ * Take payload bytes at @p in a save buffer's @folio: by reference while
+ * they continue the payload where it lies, else by copying it all.
+ */
+static ssize_t lm_stream_take_own(struct lm_stream *stream,
+				  struct folio *folio, const void *p,
+				  size_t count)
+{
+	if (!stream->zc && !stream->pos) {
+		folio_get(folio);
+		stream->zc = folio;
+		stream->zc_payload = p;
+	} else if (folio != stream->zc ||
+		   p != stream->zc_payload + stream->pos) {
+		return lm_stream_take_copy(stream, p, count);
 	}
-	return n;
+	return lm_stream_took(stream, min(count, stream->len - stream->pos));
 }
 
 /* splice_from_pipe() actor: one pipe buffer into a restore session. */

@@ -85,20 +85,6 @@ static int stream_file(uint64_t size)
 	return fd;
 }
 
-/* Read a save session's whole stream with read() into a buffer; bytes. */
-static uint64_t drain_read(int data_fd)
-{
-	static char buf[MIB];
-	uint64_t total = 0;
-	ssize_t n;
-
-	while ((n = read(data_fd, buf, sizeof(buf))) > 0)
-		total += (uint64_t)n;
-	if (n < 0)
-		die("reading the stream", -errno);
-	return total;
-}
-
 /* Seconds of a save of @fn whose stream goes nowhere: to /dev/null. */
 static double pass_save_null(struct lm_dev *dev, uint32_t fn)
 {
@@ -121,6 +107,7 @@ static double pass_save_null(struct lm_dev *dev, uint32_t fn)
 /* Seconds of a save of @fn read() into a buffer of 1 MiB and dropped. */
 static double pass_save_read(struct lm_dev *dev, uint32_t fn)
 {
+	ssize_t n;
 	double t;
 	int fd, ret;
 
@@ -128,7 +115,9 @@ static double pass_save_read(struct lm_dev *dev, uint32_t fn)
 	ret = lm_dev_fn_set_state(dev, fn, LM_MIG_STATE_STOP_COPY, &fd);
 	if (ret)
 		die("entering STOP_COPY", ret);
-	drain_read(fd);
+	n = lm_read_all(fd, -1, MIB);
+	if (n < 0)
+		die("reading the stream", n);
 	close(fd);
 	ret = lm_dev_fn_set_state(dev, fn, LM_MIG_STATE_RUNNING, NULL);
 	t = now_s() - t;
@@ -141,21 +130,16 @@ static double pass_save_read(struct lm_dev *dev, uint32_t fn)
 static double pass_restore_write(struct lm_dev *dev, uint32_t fn,
 				 const char *stream, uint64_t len)
 {
-	uint64_t done = 0;
 	double t;
-	ssize_t n;
 	int fd, ret;
 
 	t = now_s();
 	ret = lm_dev_fn_set_state(dev, fn, LM_MIG_STATE_RESUMING, &fd);
 	if (ret)
 		die("entering RESUMING", ret);
-	while (done < len) {
-		n = write(fd, stream + done, len - done < MIB ? len - done : MIB);
-		if (n <= 0)
-			die("writing the stream", n < 0 ? -errno : -EIO);
-		done += (uint64_t)n;
-	}
+	ret = lm_write_pieces(fd, stream, len, MIB, NULL);
+	if (ret)
+		die("writing the stream", ret);
 	close(fd);
 	ret = lm_dev_fn_set_state(dev, fn, LM_MIG_STATE_RUNNING, NULL);
 	t = now_s() - t;
@@ -167,25 +151,21 @@ static double pass_restore_write(struct lm_dev *dev, uint32_t fn,
 /* Seconds of @len bytes written into a file in memory and read back. */
 static double pass_file(const char *bytes, uint64_t len)
 {
-	static char buf[MIB];
 	int fd = stream_file(len);
-	uint64_t done;
-	double t;
 	ssize_t n;
+	double t;
+	int ret;
 
 	t = now_s();
-	for (done = 0; done < len; done += (uint64_t)n) {
-		n = write(fd, bytes + done, len - done < MIB ? len - done : MIB);
-		if (n <= 0)
-			die("writing the file", n < 0 ? -errno : -EIO);
-	}
+	ret = lm_write_pieces(fd, bytes, len, MIB, NULL);
+	if (ret)
+		die("writing the file", ret);
 	if (lseek(fd, 0, SEEK_SET))
 		die("rewinding the file", -errno);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
+	n = lm_read_all(fd, -1, MIB);
 	t = now_s() - t;
 	if (n < 0)
-		die("reading the file", -errno);
+		die("reading the file", n);
 	close(fd);
 	return t;
 }
